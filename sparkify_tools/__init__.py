@@ -1,0 +1,1 @@
+"""Tooling for the Sparkify warehouse: data generator, loaders and benchmark."""
