@@ -1,0 +1,183 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+    )
+}}
+
+{#
+    Every line of every log file ingested so far, typed and judged: a row is either a clean event,
+    an exact duplicate of one, or quarantined with a reason. Nothing read is dropped here.
+    New files are recognised by name: a file already ingested is not read again.
+#}
+
+with
+
+source as (
+
+    select * from {{ source('sparkify', 'log_data') }}
+
+),
+
+parsed as (
+
+    {{ parse_raw_records('source', log_event_keys(), 'raw_line') }}
+
+),
+
+new_records as (
+
+    select * from parsed
+    {% if is_incremental() %}
+    where source_file not in (select distinct source_file from {{ this }})
+    {% endif %}
+
+),
+
+typed as (
+
+    select
+        source_file,
+        raw_text,
+        is_valid_json,
+
+        -- ids
+        {{ clean_text('userid') }} as user_id,
+        {{ dbt.safe_cast('sessionid', dbt.type_bigint()) }} as session_id,
+        {{ dbt.safe_cast('iteminsession', dbt.type_bigint()) }} as item_in_session,
+
+        -- who
+        {{ clean_text('firstname') }} as first_name,
+        {{ clean_text('lastname') }} as last_name,
+        {{ clean_text('gender') }} as gender,
+        {{ clean_text('level') }} as level,
+        {{ clean_text('location') }} as location,
+        nullif(trim(both '"' from trim(useragent)), '') as user_agent,
+        {{ clean_text('auth') }} as auth,
+        cast(
+            {{ dbt.safe_cast('registration', type_double()) }}
+            as {{ dbt.type_bigint() }}
+        ) as registration_epoch_ms,
+
+        -- what happened
+        {{ clean_text('page') }} as page,
+        {{ clean_text('method') }} as http_method,
+        {{ dbt.safe_cast('status', dbt.type_bigint()) }} as http_status,
+        {{ repair_double_utf8(clean_text('song')) }} as song_title,
+        {{ repair_double_utf8(clean_text('artist')) }} as artist_name,
+        {{ dbt.safe_cast('length', type_double()) }} as song_length,
+
+        -- when
+        {{ dbt.safe_cast('ts', dbt.type_bigint()) }} as event_epoch_ms,
+
+        -- raw values kept to tell a missing field from one of the wrong type
+        ts as raw_ts,
+        sessionid as raw_session_id,
+        iteminsession as raw_item_in_session,
+        length as raw_length
+
+    from new_records
+
+),
+
+judged as (
+
+    select
+        *,
+        case
+            when not is_valid_json then 'malformed JSON: not a JSON object'
+            when raw_ts is null then 'missing required field ts'
+            when event_epoch_ms is null then 'ts is not an integer'
+            when page is null then 'missing required field page'
+            when raw_session_id is null then 'missing required field sessionId'
+            when session_id is null then 'sessionId is not an integer'
+            when raw_item_in_session is null then 'missing required field itemInSession'
+            when item_in_session is null then 'itemInSession is not an integer'
+            when raw_length is not null and song_length is null then 'length is not a number'
+        end as rejection_reason,
+        {{ dbt.hash(dbt.concat([
+            "coalesce(user_id, '')", "'|'",
+            "coalesce(cast(session_id as " ~ dbt.type_string() ~ "), '')", "'|'",
+            "coalesce(cast(item_in_session as " ~ dbt.type_string() ~ "), '')", "'|'",
+            "coalesce(cast(event_epoch_ms as " ~ dbt.type_string() ~ "), '')", "'|'",
+            "coalesce(page, '')", "'|'",
+            "coalesce(auth, '')", "'|'",
+            "coalesce(level, '')", "'|'",
+            "coalesce(song_title, '')", "'|'",
+            "coalesce(artist_name, '')", "'|'",
+            "coalesce(cast(song_length as " ~ dbt.type_string() ~ "), '')", "'|'",
+            "coalesce(first_name, '')", "'|'",
+            "coalesce(last_name, '')", "'|'",
+            "coalesce(gender, '')", "'|'",
+            "coalesce(location, '')", "'|'",
+            "coalesce(user_agent, '')", "'|'",
+            "coalesce(http_method, '')", "'|'",
+            "coalesce(cast(http_status as " ~ dbt.type_string() ~ "), '')", "'|'",
+            "coalesce(cast(registration_epoch_ms as " ~ dbt.type_string() ~ "), '')",
+        ])) }} as event_key
+
+    from typed
+
+),
+
+{% if is_incremental() %}
+already_loaded as (
+
+    select distinct event_key
+    from {{ this }}
+    where rejection_reason is null and not is_duplicate
+
+),
+{% endif %}
+
+deduplicated as (
+
+    select
+        judged.*,
+        judged.rejection_reason is null
+        and (
+            row_number() over (
+                partition by judged.rejection_reason is null, judged.event_key
+                order by judged.source_file
+            ) > 1
+            {% if is_incremental() %}
+            or judged.event_key in (select event_key from already_loaded)
+            {% endif %}
+        ) as is_duplicate
+    from judged
+
+),
+
+final as (
+
+    select
+        source_file,
+        event_key,
+        user_id,
+        session_id,
+        item_in_session,
+        first_name,
+        last_name,
+        gender,
+        level,
+        location,
+        user_agent,
+        auth,
+        registration_epoch_ms,
+        page,
+        http_method,
+        http_status,
+        song_title,
+        artist_name,
+        song_length,
+        event_epoch_ms,
+        {{ epoch_ms_to_timestamp('event_epoch_ms') }} as event_at,
+        rejection_reason,
+        is_duplicate,
+        -- the raw text is kept only where someone has to look at it
+        case when rejection_reason is not null then raw_text end as raw_text
+    from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,102 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+    )
+}}
+
+{#
+    Every song file ingested so far, typed and judged: a record is clean or quarantined with a
+    reason. New files are recognised by name.
+#}
+
+with
+
+source as (
+
+    select * from {{ source('sparkify', 'song_data') }}
+
+),
+
+parsed as (
+
+    {{ parse_raw_records('source', song_record_keys(), 'content') }}
+
+),
+
+new_records as (
+
+    select * from parsed
+    {% if is_incremental() %}
+    where source_file not in (select distinct source_file from {{ this }})
+    {% endif %}
+
+),
+
+typed as (
+
+    select
+        source_file,
+        raw_text,
+        is_valid_json,
+
+        -- ids
+        {{ clean_text('song_id') }} as song_id,
+        {{ clean_text('artist_id') }} as artist_id,
+
+        -- song
+        {{ repair_double_utf8(clean_text('title')) }} as title,
+        {{ dbt.safe_cast('duration', type_double()) }} as duration,
+        nullif({{ dbt.safe_cast('year', dbt.type_bigint()) }}, 0) as release_year,
+        {{ dbt.safe_cast('num_songs', dbt.type_bigint()) }} as num_songs,
+
+        -- artist as credited on this song
+        {{ repair_double_utf8(clean_text('artist_name')) }} as artist_name,
+        {{ clean_text(strip_html_tags(clean_text('artist_location'))) }} as artist_location,
+        {{ dbt.safe_cast('artist_latitude', type_double()) }} as artist_latitude,
+        {{ dbt.safe_cast('artist_longitude', type_double()) }} as artist_longitude,
+
+        -- raw values kept to tell a missing field from one of the wrong type
+        duration as raw_duration,
+        year as raw_year
+
+    from new_records
+
+),
+
+judged as (
+
+    select
+        *,
+        case
+            when not is_valid_json then 'malformed JSON: not a JSON object'
+            when song_id is null then 'missing required field song_id'
+            when artist_id is null then 'missing required field artist_id'
+            when raw_duration is not null and duration is null then 'duration is not a number'
+            when raw_year is not null and release_year is null and raw_year <> '0' then 'year is not an integer'
+        end as rejection_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        source_file,
+        song_id,
+        artist_id,
+        title,
+        duration,
+        release_year,
+        num_songs,
+        artist_name,
+        artist_location,
+        artist_latitude,
+        artist_longitude,
+        rejection_reason,
+        case when rejection_reason is not null then raw_text end as raw_text
+    from judged
+
+)
+
+select * from final

@@ -1,0 +1,85 @@
+"""Run dbt against this project in isolation: its own profile dir, target dir, log dir and database.
+
+Tests (and helpers that run dbt concurrently in one checkout) must not share target/ or logs/, or
+partial parsing and manifests clobber each other; every DbtProject gets private ones.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class DbtResult:
+    args: list[str]
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass
+class DbtProject:
+    """One isolated use of the dbt project: a work dir holding profiles, target, logs and DuckDB file."""
+
+    work_dir: Path
+    raw_data: str | Path
+    target: str = "duckdb"
+    extra_vars: dict = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        profiles = self.work_dir / "profiles"
+        profiles.mkdir(exist_ok=True)
+        shutil.copy(PROJECT_ROOT / "profiles.example.yml", profiles / "profiles.yml")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.work_dir / "sparkify.duckdb"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "DBT_PROFILES_DIR": str(self.work_dir / "profiles"),
+                "DBT_TARGET_PATH": str(self.work_dir / "target"),
+                "DBT_LOG_PATH": str(self.work_dir / "logs"),
+                "DBT_TARGET": self.target,
+                "SPARKIFY_DUCKDB_PATH": str(self.duckdb_path),
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def vars_arg(self, more: dict | None = None) -> str:
+        merged = {"raw_data": str(self.raw_data), **self.extra_vars, **(more or {})}
+        return yaml.safe_dump(merged, default_flow_style=True).strip()
+
+    def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
+        """Run one dbt command from the project root; raise with dbt's output when it fails."""
+        command = [str(Path(sys.executable).with_name("dbt")), *args, "--vars", self.vars_arg(vars)]
+        completed = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        result = DbtResult(command, completed.returncode, completed.stdout + completed.stderr)
+        if check and not result.ok:
+            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
+        return result
