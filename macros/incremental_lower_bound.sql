@@ -3,6 +3,10 @@
     `column` already in the model, less the lookback window. Rows of an empty model all qualify.
 #}
 {% macro incremental_lower_bound(column) %}
+    {{ return(adapter.dispatch('incremental_lower_bound', 'sparkify')(column)) }}
+{% endmacro %}
+
+{% macro default__incremental_lower_bound(column) %}
     (
         select
             coalesce(

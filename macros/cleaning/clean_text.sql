@@ -1,9 +1,17 @@
+{#
+    The characters stripped from both ends of raw text: space, tab, line feed, carriage return and
+    the no-break space (U+00A0) that pads some real titles.
+#}
+{% macro stray_whitespace() -%}
+    ' ' || chr(9) || chr(10) || chr(13) || chr(160)
+{%- endmacro %}
+
 {# Trimmed text with empty strings turned into null: the one rule for every free-text raw field. #}
 {% macro clean_text(column) %}
-    nullif(trim({{ column }}), '')
+    nullif(trim(both {{ stray_whitespace() }} from {{ column }}), '')
 {% endmacro %}
 
 {# The key on which plays are matched to songs: trimmed and case-folded. #}
 {% macro match_key(column) %}
-    lower(trim({{ column }}))
+    lower(trim(both {{ stray_whitespace() }} from {{ column }}))
 {% endmacro %}

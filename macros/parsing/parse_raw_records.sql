@@ -1,11 +1,12 @@
 {#
     Turn a raw source relation into one row per input record with every key as text, plus
-    source_file, raw_text (the record as read, where the engine can see it) and is_valid_json.
+    source_file, line_number (where the engine can see it), raw_text (the record as read, where the
+    engine can see it) and is_valid_json.
     Typing happens afterwards in staging, so that a value of the wrong type becomes a quarantine
     reason instead of a failed load.
 
-    DuckDB reads the files in place: log_data arrives as one text line per row (filename, raw_line),
-    song_data as one whole file per row (filename, content). Keys come out lower-cased, unquoted,
+    DuckDB reads the files in place: log_data arrives as one text line per row (filename, raw_line,
+    ordinality), song_data as one whole file per row (filename, content, ordinality). Keys come out lower-cased, unquoted,
     so that staging reads the same names on every engine. Warehouse engines hold the raw JSON
     already split into columns by their loader (COPY, Spectrum's SerDe, Spark's JSON reader).
 #}
@@ -16,6 +17,7 @@
 {% macro default__parse_raw_records(source_relation, keys, text_column) %}
     select
         source_file,
+        cast(null as {{ dbt.type_bigint() }}) as line_number,
         cast(null as {{ dbt.type_string() }}) as raw_text,
         true as is_valid_json,
         {%- for key in keys %}
@@ -27,6 +29,7 @@
 {% macro duckdb__parse_raw_records(source_relation, keys, text_column) %}
     select
         source_file,
+        line_number,
         raw_text,
         is_valid_json,
         {%- for key in keys %}
@@ -35,6 +38,7 @@
     from (
         select
             filename as source_file,
+            ordinality - min(ordinality) over (partition by filename) + 1 as line_number,
             {{ text_column }} as raw_text,
             coalesce(
                 case when json_valid({{ text_column }}) then json_type({{ text_column }}) = 'OBJECT' end,

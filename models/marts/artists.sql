@@ -1,7 +1,9 @@
 {{
     config(
+        materialized=keyed_mart_materialization(),
         unique_key='artist_id',
         incremental_strategy='delete+insert',
+        file_format=mart_file_format(),
     )
 }}
 

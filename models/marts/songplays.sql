@@ -1,7 +1,9 @@
 {{
     config(
         unique_key='songplay_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=mart_incremental_strategy(),
+        file_format=mart_file_format(),
+        partition_by=mart_partition_by(['year', 'month']),
     )
 }}
 
@@ -47,6 +49,19 @@ plays as (
 
 ),
 
+new_plays as (
+
+    select * from plays
+    {% if is_incremental() %}
+    -- plays inside the lookback window that are already loaded are left alone
+    where songplay_id not in (
+        select songplay_id from {{ this }}
+        where start_time >= {{ incremental_lower_bound('start_time') }}
+    )
+    {% endif %}
+
+),
+
 song_keys as (
 
     select
@@ -69,7 +84,7 @@ candidates as (
             partition by plays.songplay_id
             order by abs(song_keys.duration - plays.song_length) asc nulls last, song_keys.song_id asc
         ) as candidate_rank
-    from plays
+    from new_plays as plays
     inner join song_keys
         on
             {{ match_key('plays.song_title') }} = song_keys.title_key
@@ -103,8 +118,11 @@ final as (
         plays.user_agent,
         plays.song_title,
         plays.artist_name,
-        plays.song_length
-    from plays
+        plays.song_length,
+        -- the lake partitions plays by month (year=YYYY/month=M/), as the data-lake generation did
+        cast(extract(year from plays.start_time) as integer) as year,
+        cast(extract(month from plays.start_time) as integer) as month
+    from new_plays as plays
     left join best_match
         on plays.songplay_id = best_match.songplay_id
 

@@ -1,7 +1,10 @@
 {{
     config(
+        materialized=keyed_mart_materialization(),
         unique_key='song_id',
         incremental_strategy='delete+insert',
+        file_format=mart_file_format(),
+        partition_by=mart_partition_by(['year', 'artist_id']),
     )
 }}
 

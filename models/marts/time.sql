@@ -1,7 +1,9 @@
 {{
     config(
         unique_key='start_time',
-        incremental_strategy='delete+insert',
+        incremental_strategy=mart_incremental_strategy(),
+        file_format=mart_file_format(),
+        partition_by=mart_partition_by(['year', 'month']),
     )
 }}
 
@@ -18,7 +20,12 @@ play_times as (
     select distinct start_time
     from songplays
     {% if is_incremental() %}
-    where start_time >= {{ incremental_lower_bound('start_time') }}
+    where
+        start_time >= {{ incremental_lower_bound('start_time') }}
+        and start_time not in (
+            select start_time from {{ this }}
+            where start_time >= {{ incremental_lower_bound('start_time') }}
+        )
     {% endif %}
 
 ),

@@ -1,7 +1,9 @@
 {{
     config(
+        materialized=keyed_mart_materialization(),
         unique_key='user_id',
         incremental_strategy='delete+insert',
+        file_format=mart_file_format(),
     )
 }}
 
@@ -48,7 +50,7 @@ ranked_events as (
 
 ),
 
-final as (
+latest_events as (
 
     select
         user_id,
@@ -59,6 +61,56 @@ final as (
         event_at as last_event_at
     from ranked_events
     where recency_rank = 1
+
+),
+
+-- the current level holds since the first event after the listener's last event at another level
+last_other_level as (
+
+    select
+        ranked_events.user_id,
+        max(ranked_events.event_at) as last_other_level_at
+    from ranked_events
+    inner join latest_events
+        on ranked_events.user_id = latest_events.user_id
+    where ranked_events.level <> latest_events.level
+    group by ranked_events.user_id
+
+),
+
+level_since as (
+
+    select
+        ranked_events.user_id,
+        min(ranked_events.event_at) as level_since
+    from ranked_events
+    inner join latest_events
+        on ranked_events.user_id = latest_events.user_id
+    left join last_other_level
+        on ranked_events.user_id = last_other_level.user_id
+    where
+        ranked_events.level = latest_events.level
+        and (
+            last_other_level.last_other_level_at is null
+            or ranked_events.event_at > last_other_level.last_other_level_at
+        )
+    group by ranked_events.user_id
+
+),
+
+final as (
+
+    select
+        latest_events.user_id,
+        latest_events.first_name,
+        latest_events.last_name,
+        latest_events.gender,
+        latest_events.level,
+        level_since.level_since,
+        latest_events.last_event_at
+    from latest_events
+    left join level_since
+        on latest_events.user_id = level_since.user_id
 
 )
 

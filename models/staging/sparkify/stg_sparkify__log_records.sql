@@ -8,7 +8,8 @@
 {#
     Every line of every log file ingested so far, typed and judged: a row is either a clean event,
     an exact duplicate of one, or quarantined with a reason. Nothing read is dropped here.
-    New files are recognised by name: a file already ingested is not read again.
+    New files are recognised by name: a file already ingested is not read again (to re-ingest one on
+    purpose: `dbt run-operation forget_raw_file --args '{path: ...}'`, then build).
 #}
 
 with
@@ -38,6 +39,7 @@ typed as (
 
     select
         source_file,
+        line_number,
         raw_text,
         is_valid_json,
 
@@ -52,7 +54,7 @@ typed as (
         {{ clean_text('gender') }} as gender,
         {{ clean_text('level') }} as level,
         {{ clean_text('location') }} as location,
-        nullif(trim(both '"' from trim(useragent)), '') as user_agent,
+        nullif(trim(both '"' from trim(both {{ stray_whitespace() }} from useragent)), '') as user_agent,
         {{ clean_text('auth') }} as auth,
         cast(
             {{ dbt.safe_cast('registration', type_double()) }}
@@ -63,8 +65,8 @@ typed as (
         {{ clean_text('page') }} as page,
         {{ clean_text('method') }} as http_method,
         {{ dbt.safe_cast('status', dbt.type_bigint()) }} as http_status,
-        {{ repair_double_utf8(clean_text('song')) }} as song_title,
-        {{ repair_double_utf8(clean_text('artist')) }} as artist_name,
+        {{ clean_text(repair_double_utf8('song')) }} as song_title,
+        {{ clean_text(repair_double_utf8('artist')) }} as artist_name,
         {{ dbt.safe_cast('length', type_double()) }} as song_length,
 
         -- when
@@ -74,7 +76,9 @@ typed as (
         ts as raw_ts,
         sessionid as raw_session_id,
         iteminsession as raw_item_in_session,
-        length as raw_length
+        length as raw_length,
+        status as raw_status,
+        registration as raw_registration
 
     from new_records
 
@@ -85,15 +89,29 @@ judged as (
     select
         *,
         case
+            when not is_valid_json and coalesce(trim(raw_text), '') = '' then 'empty line'
             when not is_valid_json then 'malformed JSON: not a JSON object'
             when raw_ts is null then 'missing required field ts'
             when event_epoch_ms is null then 'ts is not an integer'
+            when {{ epoch_ms_to_timestamp('event_epoch_ms') }}
+                < cast('{{ var("service_launched_on") }}' as {{ dbt.type_timestamp() }})
+                then 'ts before the service launched ({{ var("service_launched_on") }})'
+            when {{ epoch_ms_to_timestamp('event_epoch_ms') }} > {{ dbt.dateadd(
+                    'hour', var('future_tolerance_hours') | int,
+                    "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ dbt.type_timestamp() ~ ")"
+                ) }}
+                then 'ts in the future'
             when page is null then 'missing required field page'
             when raw_session_id is null then 'missing required field sessionId'
             when session_id is null then 'sessionId is not an integer'
             when raw_item_in_session is null then 'missing required field itemInSession'
             when item_in_session is null then 'itemInSession is not an integer'
             when raw_length is not null and song_length is null then 'length is not a number'
+            when raw_status is not null and http_status is null then 'status is not an integer'
+            when raw_registration is not null and registration_epoch_ms is null
+                then 'registration is not a number'
+            when page = 'NextSong' and (song_title is null or artist_name is null)
+                then 'NextSong event without song or artist'
         end as rejection_reason,
         {{ dbt.hash(dbt.concat([
             "coalesce(user_id, '')", "'|'",
@@ -138,7 +156,7 @@ deduplicated as (
         and (
             row_number() over (
                 partition by judged.rejection_reason is null, judged.event_key
-                order by judged.source_file
+                order by judged.source_file, judged.line_number
             ) > 1
             {% if is_incremental() %}
             or judged.event_key in (select event_key from already_loaded)
@@ -152,6 +170,7 @@ final as (
 
     select
         source_file,
+        line_number,
         event_key,
         user_id,
         session_id,

@@ -45,13 +45,13 @@ typed as (
         {{ clean_text('artist_id') }} as artist_id,
 
         -- song
-        {{ repair_double_utf8(clean_text('title')) }} as title,
+        {{ clean_text(repair_double_utf8('title')) }} as title,
         {{ dbt.safe_cast('duration', type_double()) }} as duration,
         nullif({{ dbt.safe_cast('year', dbt.type_bigint()) }}, 0) as release_year,
         {{ dbt.safe_cast('num_songs', dbt.type_bigint()) }} as num_songs,
 
         -- artist as credited on this song
-        {{ repair_double_utf8(clean_text('artist_name')) }} as artist_name,
+        {{ clean_text(repair_double_utf8('artist_name')) }} as artist_name,
         {{ clean_text(strip_html_tags(clean_text('artist_location'))) }} as artist_location,
         {{ dbt.safe_cast('artist_latitude', type_double()) }} as artist_latitude,
         {{ dbt.safe_cast('artist_longitude', type_double()) }} as artist_longitude,
@@ -69,6 +69,7 @@ judged as (
     select
         *,
         case
+            when not is_valid_json and coalesce(trim(raw_text), '') = '' then 'empty file'
             when not is_valid_json then 'malformed JSON: not a JSON object'
             when song_id is null then 'missing required field song_id'
             when artist_id is null then 'missing required field artist_id'

@@ -1,0 +1,15 @@
+{#
+    The event time of a raw log record as the source relation holds it, for source freshness.
+    DuckDB's log source is raw text lines; elsewhere ts is a column.
+#}
+{% macro raw_log_event_time() %}
+    {{ return(adapter.dispatch('raw_log_event_time', 'sparkify')()) }}
+{% endmacro %}
+
+{% macro default__raw_log_event_time() %}
+    {{ sparkify.epoch_ms_to_timestamp('ts') }}
+{% endmacro %}
+
+{% macro duckdb__raw_log_event_time() %}
+    {{ sparkify.epoch_ms_to_timestamp("try_cast(json_extract_string(raw_line, '$.ts') as bigint)") }}
+{% endmacro %}
