@@ -3,6 +3,10 @@
     the no-break space (U+00A0) that pads some real titles.
 #}
 {% macro stray_whitespace() -%}
+    {{ return(adapter.dispatch('stray_whitespace', 'sparkify')()) }}
+{%- endmacro %}
+
+{% macro default__stray_whitespace() -%}
     ' ' || chr(9) || chr(10) || chr(13) || chr(160)
 {%- endmacro %}
 

@@ -42,7 +42,7 @@ plays as (
         song_length
     from events
     where
-        page = 'NextSong'
+        is_song_play
         {% if is_incremental() %}
         and event_at >= {{ incremental_lower_bound('start_time') }}
         {% endif %}

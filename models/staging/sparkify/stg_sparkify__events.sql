@@ -23,6 +23,8 @@ final as (
         auth,
         registration_epoch_ms,
         page,
+        page_category,
+        is_song_play,
         http_method,
         http_status,
         song_title,

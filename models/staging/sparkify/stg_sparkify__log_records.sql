@@ -20,6 +20,12 @@ source as (
 
 ),
 
+known_pages as (
+
+    select * from {{ ref('page_categories') }}
+
+),
+
 parsed as (
 
     {{ parse_raw_records('source', log_event_keys(), 'raw_line') }}
@@ -45,8 +51,8 @@ typed as (
 
         -- ids
         {{ clean_text('userid') }} as user_id,
-        {{ dbt.safe_cast('sessionid', dbt.type_bigint()) }} as session_id,
-        {{ dbt.safe_cast('iteminsession', dbt.type_bigint()) }} as item_in_session,
+        {{ try_cast_number('sessionid', 'integer') }} as session_id,
+        {{ try_cast_number('iteminsession', 'integer') }} as item_in_session,
 
         -- who
         {{ clean_text('firstname') }} as first_name,
@@ -57,20 +63,20 @@ typed as (
         nullif(trim(both '"' from trim(both {{ stray_whitespace() }} from useragent)), '') as user_agent,
         {{ clean_text('auth') }} as auth,
         cast(
-            {{ dbt.safe_cast('registration', type_double()) }}
+            {{ try_cast_number('registration', 'float') }}
             as {{ dbt.type_bigint() }}
         ) as registration_epoch_ms,
 
         -- what happened
         {{ clean_text('page') }} as page,
         {{ clean_text('method') }} as http_method,
-        {{ dbt.safe_cast('status', dbt.type_bigint()) }} as http_status,
+        {{ try_cast_number('status', 'integer') }} as http_status,
         {{ clean_text(repair_double_utf8('song')) }} as song_title,
         {{ clean_text(repair_double_utf8('artist')) }} as artist_name,
-        {{ dbt.safe_cast('length', type_double()) }} as song_length,
+        {{ try_cast_number('length', 'float') }} as song_length,
 
         -- when
-        {{ dbt.safe_cast('ts', dbt.type_bigint()) }} as event_epoch_ms,
+        {{ try_cast_number('ts', 'integer') }} as event_epoch_ms,
 
         -- raw values kept to tell a missing field from one of the wrong type
         ts as raw_ts,
@@ -81,6 +87,19 @@ typed as (
         registration as raw_registration
 
     from new_records
+
+),
+
+classified as (
+
+    select
+        typed.*,
+        known_pages.page is not null as is_known_page,
+        known_pages.page_category,
+        coalesce(known_pages.is_song_play, false) as is_song_play
+    from typed
+    left join known_pages
+        on typed.page = known_pages.page
 
 ),
 
@@ -102,6 +121,7 @@ judged as (
                 ) }}
                 then 'ts in the future'
             when page is null then 'missing required field page'
+            when not is_known_page then 'unknown page value (not in seed page_categories)'
             when raw_session_id is null then 'missing required field sessionId'
             when session_id is null then 'sessionId is not an integer'
             when raw_item_in_session is null then 'missing required field itemInSession'
@@ -110,8 +130,8 @@ judged as (
             when raw_status is not null and http_status is null then 'status is not an integer'
             when raw_registration is not null and registration_epoch_ms is null
                 then 'registration is not a number'
-            when page = 'NextSong' and (song_title is null or artist_name is null)
-                then 'NextSong event without song or artist'
+            when is_song_play and (song_title is null or artist_name is null)
+                then 'song play without song or artist'
         end as rejection_reason,
         {{ dbt.hash(dbt.concat([
             "coalesce(user_id, '')", "'|'",
@@ -134,7 +154,7 @@ judged as (
             "coalesce(cast(registration_epoch_ms as " ~ dbt.type_string() ~ "), '')",
         ])) }} as event_key
 
-    from typed
+    from classified
 
 ),
 
@@ -184,6 +204,8 @@ final as (
         auth,
         registration_epoch_ms,
         page,
+        page_category,
+        is_song_play,
         http_method,
         http_status,
         song_title,

@@ -46,15 +46,15 @@ typed as (
 
         -- song
         {{ clean_text(repair_double_utf8('title')) }} as title,
-        {{ dbt.safe_cast('duration', type_double()) }} as duration,
-        nullif({{ dbt.safe_cast('year', dbt.type_bigint()) }}, 0) as release_year,
-        {{ dbt.safe_cast('num_songs', dbt.type_bigint()) }} as num_songs,
+        {{ try_cast_number('duration', 'float') }} as duration,
+        nullif({{ try_cast_number('year', 'integer') }}, 0) as release_year,
+        {{ try_cast_number('num_songs', 'integer') }} as num_songs,
 
         -- artist as credited on this song
         {{ clean_text(repair_double_utf8('artist_name')) }} as artist_name,
         {{ clean_text(strip_html_tags(clean_text('artist_location'))) }} as artist_location,
-        {{ dbt.safe_cast('artist_latitude', type_double()) }} as artist_latitude,
-        {{ dbt.safe_cast('artist_longitude', type_double()) }} as artist_longitude,
+        {{ try_cast_number('artist_latitude', 'float') }} as artist_latitude,
+        {{ try_cast_number('artist_longitude', 'float') }} as artist_longitude,
 
         -- raw values kept to tell a missing field from one of the wrong type
         duration as raw_duration,
