@@ -38,6 +38,8 @@ class DbtProject:
     target: str = "duckdb"
     extra_vars: dict = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # what runs dbt, e.g. [python, recorder.py, ...] for a stand-in driver; empty: the dbt executable
+    dbt_command: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +72,8 @@ class DbtProject:
 
     def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
         """Run one dbt command from the project root; raise with dbt's output when it fails."""
-        command = [str(Path(sys.executable).with_name("dbt")), *args, "--vars", self.vars_arg(vars)]
+        executable = self.dbt_command or [str(Path(sys.executable).with_name("dbt"))]
+        command = [*executable, *args, "--vars", self.vars_arg(vars)]
         completed = subprocess.run(
             command,
             cwd=PROJECT_ROOT,

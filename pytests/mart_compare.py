@@ -67,7 +67,8 @@ def diff_marts(
         if differing:
             first = sorted(differing)[0]
             problems.append(
-                f"{mart}: {len(differing)} rows differ, e.g.\n  expected {want[first]}\n  actual   {got[first]}"
+                f"{mart}: {len(differing)} rows differ, e.g.\n"
+                f"  expected {want[first]}\n  actual   {got[first]}"
             )
     return problems
 

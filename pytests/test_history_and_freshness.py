@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from pytests.conftest import generate_raw
@@ -14,7 +15,7 @@ from pytests.raw_delivery import deliver, deliver_songs, log_files
 
 
 def level_change_times(raw: Path) -> dict[str, set[datetime]]:
-    """Per user, the times a level starts: the first event, and each event whose level differs from the last."""
+    """Per user, when each level starts: the first event, and every event at another level than the last."""
     events = defaultdict(list)
     for path in log_files(raw):
         for line in path.read_text().splitlines():
@@ -54,7 +55,7 @@ def test_snapshot_keeps_each_level_change(tmp_path: Path) -> None:
         assert valid_from in starts[user_id], f"{user_id} {level} from {valid_from} is no level change"
     assert any(len(periods) > 1 for periods in versions.values()), "no level change was recorded"
     for user_id, periods in versions.items():
-        for (level, _, valid_to), (next_level, next_from, _) in zip(periods, periods[1:], strict=False):
+        for (level, _, valid_to), (next_level, next_from, _) in pairwise(periods):
             assert valid_to == next_from and level != next_level
         assert periods[-1][0] == users[user_id]
         assert periods[-1][2] == datetime(9999, 12, 31)
@@ -70,6 +71,8 @@ def test_source_freshness_uses_operator_thresholds(tmp_path: Path) -> None:
     assert not stale.ok and "ERROR STALE freshness of sparkify.log_data" in stale.output
     age_hours = (datetime.now(UTC).date() - date(2018, 11, 1)).days * 24
     relaxed = old.dbt(
-        "source", "freshness", vars={"log_freshness_warn_hours": 1, "log_freshness_error_hours": age_hours * 2}
+        "source",
+        "freshness",
+        vars={"log_freshness_warn_hours": 1, "log_freshness_error_hours": age_hours * 2},
     )
     assert "WARN freshness of sparkify.log_data" in relaxed.output

@@ -41,7 +41,9 @@ def build_killed_when(project: DbtProject, marker: str) -> None:
             os.killpg(process.pid, signal.SIGKILL)
             break
     process.wait()
-    assert process.returncode == -signal.SIGKILL, "the build finished before it could be killed:\n" + "".join(seen)
+    assert process.returncode == -signal.SIGKILL, "the build finished before it could be killed:\n" + "".join(
+        seen
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ def test_marts_equal_the_oracle(built_duckdb: DbtProject) -> None:
 
 def test_second_build_changes_no_row(built_duckdb: DbtProject) -> None:
     before = read_duckdb_marts(built_duckdb.duckdb_path)
-    history_before = query_duckdb(built_duckdb.duckdb_path, "select * from main_snapshots.users_level_history")
+    history_before = query_duckdb(
+        built_duckdb.duckdb_path, "select * from main_snapshots.users_level_history"
+    )
     built_duckdb.dbt("build")
     after = read_duckdb_marts(built_duckdb.duckdb_path)
     for mart, rows in before.items():
@@ -32,8 +34,7 @@ def test_second_build_changes_no_row(built_duckdb: DbtProject) -> None:
 def test_every_staged_row_names_its_source_file(built_duckdb: DbtProject) -> None:
     rows = query_duckdb(
         built_duckdb.duckdb_path,
-        "select count(*), count(source_file), count(line_number) "
-        "from main_staging.stg_sparkify__log_records",
+        "select count(*), count(source_file), count(line_number) from main_staging.stg_sparkify__log_records",
     )
     total, with_file, with_line = rows[0]
     assert total > 0

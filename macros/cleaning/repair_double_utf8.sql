@@ -16,7 +16,8 @@
 
 {% macro duckdb__undo_latin1_round(column) -%}
     (case
-        when regexp_matches({{ column }}, '[\x{80}-\x{ff}]')
+        -- only text holding a UTF-8 lead byte followed by a continuation byte can be mojibake
+        when regexp_matches({{ column }}, '[\x{c2}-\x{f4}][\x{80}-\x{bf}]')
             and not regexp_matches({{ column }}, '[^\x{00}-\x{ff}]')
             then coalesce(
                 try(decode(unhex(array_to_string(
