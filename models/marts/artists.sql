@@ -28,10 +28,12 @@ ranked_records as (
         row_number() over (
             partition by artist_id
             order by
-                (case when artist_name is not null then 1 else 0 end
-                + case when artist_location is not null then 1 else 0 end
-                + case when artist_latitude is not null then 1 else 0 end
-                + case when artist_longitude is not null then 1 else 0 end) desc,
+                (
+                    case when artist_name is not null then 1 else 0 end
+                    + case when artist_location is not null then 1 else 0 end
+                    + case when artist_latitude is not null then 1 else 0 end
+                    + case when artist_longitude is not null then 1 else 0 end
+                ) desc,
                 song_id asc
         ) as record_rank
     from songs

@@ -43,9 +43,9 @@ plays as (
     from events
     where
         is_song_play
-        {% if is_incremental() %}
+    {% if is_incremental() %}
         and event_at >= {{ incremental_lower_bound('start_time') }}
-        {% endif %}
+    {% endif %}
 
 ),
 

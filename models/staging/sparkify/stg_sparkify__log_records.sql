@@ -112,6 +112,8 @@ judged as (
             when not is_valid_json then 'malformed JSON: not a JSON object'
             when raw_ts is null then 'missing required field ts'
             when event_epoch_ms is null then 'ts is not an integer'
+            -- the macros below render line breaks of their own, which sqlfluff's LT02 misreads
+            -- noqa: disable=LT02
             when {{ epoch_ms_to_timestamp('event_epoch_ms') }}
                 < cast('{{ var("service_launched_on") }}' as {{ dbt.type_timestamp() }})
                 then 'ts before the service launched ({{ var("service_launched_on") }})'
@@ -120,6 +122,7 @@ judged as (
                     "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ dbt.type_timestamp() ~ ")"
                 ) }}
                 then 'ts in the future'
+            -- noqa: enable=LT02
             when page is null then 'missing required field page'
             when not is_known_page then 'unknown page value (not in seed page_categories)'
             when raw_session_id is null then 'missing required field sessionId'

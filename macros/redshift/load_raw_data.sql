@@ -1,0 +1,242 @@
+{#
+    dbt run-operation load_raw_data [--args '{tables: [log_data], max_errors: 10}']
+
+    COPY the raw JSON below the var raw_data (an s3:// URL) into Redshift tables
+    <raw_schema>.log_data and <raw_schema>.song_data, for builds with redshift_raw_path: copy.
+    Logs are mapped to columns by the project's JSONPaths file (var log_jsonpaths, by default
+    <raw_data>/log_json_path.json - upload redshift/jsonpaths/log_json_path.json there), songs with
+    FORMAT AS JSON 'auto'. The S3 reads use the role in the var iam_role.
+
+    source_file: COPY cannot say which file a row came from, so every file gets a COPY of its own
+    into a scratch table, and the rows move on with the file's URL as source_file. The file list
+    comes from one COPY of the whole prefix, whose files SYS_LOAD_DETAIL names. Cost: one parallel
+    read of the prefix per run, plus about a second of fixed overhead per new file (docs/redshift.md).
+
+    Idempotent: a file whose URL is already in source_file is skipped, so a run repeated or resumed
+    after a failure loads only what is missing. Each file lands whole or not at all.
+
+    Load errors: every COPY runs with MAXERROR 100000 (Redshift's ceiling) so that it never fails
+    half-explained; the macro reads the file's rejected records from SYS_LOAD_ERROR_DETAIL, prints
+    each of them, and loads the file only if there are at most max_errors (var load_max_errors,
+    default 0); the tolerated ones are kept in <raw_schema>.load_errors.
+#}
+{% macro load_raw_data(tables=none, max_errors=none) %}
+    {{ return(adapter.dispatch('load_raw_data', 'sparkify')(tables, max_errors)) }}
+{% endmacro %}
+
+{% macro default__load_raw_data(tables, max_errors) %}
+    {% do exceptions.raise_compiler_error(
+        "load_raw_data COPYs raw_data from S3 and runs on Redshift only (this target is '" ~ target.type
+        ~ "'). PostgreSQL: sparkify-load-postgres --raw-data <folder> (docs/postgres.md); DuckDB reads"
+        ~ " raw_data in place; Spark: dbt run-operation stage_external_sources."
+    ) %}
+{% endmacro %}
+
+{% macro redshift__load_raw_data(tables, max_errors) %}
+    {% if not execute %}{{ return(none) }}{% endif %}
+    {% set raw_data = var('raw_data') | string %}
+    {% if not raw_data.startswith('s3://') %}
+        {% do exceptions.raise_compiler_error(
+            "load_raw_data: raw_data must be an s3:// URL for COPY, got '" ~ raw_data ~ "'"
+        ) %}
+    {% endif %}
+    {% set iam_role = var('iam_role', '') | string %}
+    {% if not iam_role.startswith('arn:aws') %}
+        {% do exceptions.raise_compiler_error(
+            "load_raw_data: COPY needs the ARN of the IAM role Redshift reads " ~ raw_data ~ " with: set "
+            ~ "SPARKIFY_REDSHIFT_IAM_ROLE or --vars '{iam_role: arn:aws:iam::<account>:role/<name>}' (got '"
+            ~ iam_role ~ "'; docs/redshift.md)"
+        ) %}
+    {% endif %}
+    {% set tables = tables or ['log_data', 'song_data'] %}
+    {% for table in tables %}
+        {% if table not in ['log_data', 'song_data'] %}
+            {% do exceptions.raise_compiler_error(
+                "load_raw_data: unknown table '" ~ table ~ "' (log_data or song_data)"
+            ) %}
+        {% endif %}
+    {% endfor %}
+    {% set limit = (max_errors if max_errors is not none else var('load_max_errors', 0)) | int %}
+    {% set base = raw_data.rstrip('/') %}
+    {% set schema = var('raw_schema', 'sparkify_raw') %}
+    {% set jsonpaths = var('log_jsonpaths', base ~ '/log_json_path.json') %}
+    {% set credentials -%}
+        iam_role '{{ iam_role }}'
+        {%- if var('s3_region', none) %} region '{{ var('s3_region') }}'{% endif %}
+    {%- endset %}
+
+    {% do run_query('create schema if not exists ' ~ adapter.quote(schema)) %}
+    {% do run_query(sparkify.redshift_load_errors_ddl(schema)) %}
+    {% for table in tables %}
+        {% set format = "format as json '" ~ jsonpaths ~ "'" if table == 'log_data' else "format as json 'auto'" %}
+        {% do sparkify.redshift_copy_new_files(
+            schema, table, sparkify.raw_table_columns(table), base ~ '/' ~ table ~ '/', format, credentials, limit
+        ) %}
+    {% endfor %}
+{% endmacro %}
+
+
+{#
+    The columns of a raw COPY table as the sparkify source declares them (lower-case name, type),
+    logs in the order of the JSONPaths file, i.e. of log_event_keys().
+#}
+{% macro raw_table_columns(table) %}
+    {% set nodes = graph.sources.values() | selectattr('source_name', 'equalto', 'sparkify')
+        | selectattr('name', 'equalto', table) | list %}
+    {% if nodes | length != 1 %}
+        {% do exceptions.raise_compiler_error("load_raw_data: no source sparkify." ~ table ~ " in the project") %}
+    {% endif %}
+    {# text as varchar(max), as on Spectrum: plain varchar is varchar(256) on Redshift, and COPY
+       would reject a longer value (an HTML location written twice-encoded comes close) #}
+    {% set declared = {} %}
+    {% for column in nodes[0].columns.values() %}
+        {% set data_type = (column.data_type or 'varchar') | lower | trim %}
+        {% do declared.update({
+            column.name | lower: 'varchar(max)' if data_type in ['varchar', 'text', 'character varying'] else data_type
+        }) %}
+    {% endfor %}
+    {% set order = sparkify.log_event_keys() if table == 'log_data' else sparkify.song_record_keys() %}
+    {% set columns = [] %}
+    {% for key in order %}
+        {% if (key | lower) not in declared %}
+            {% do exceptions.raise_compiler_error(
+                "load_raw_data: source sparkify." ~ table ~ " declares no column " ~ key
+                ~ " that the COPY column list needs"
+            ) %}
+        {% endif %}
+        {% do columns.append((key | lower, declared[key | lower])) %}
+    {% endfor %}
+    {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro redshift_load_errors_ddl(schema) %}
+    create table if not exists {{ adapter.quote(schema) }}.load_errors (
+        loaded_at timestamp not null default getdate(),
+        table_name varchar(128) not null,
+        file_name varchar(1024) not null,
+        line_number bigint,
+        column_name varchar(127),
+        error_message varchar(512) not null,
+        raw_line varchar(1024)
+    )
+{% endmacro %}
+
+
+{# One COPY of a prefix or a file into the scratch table: its SYS query id and the rows it loaded. #}
+{% macro redshift_copy_into(scratch, columns, location, format, credentials) %}
+    {% call statement('copy_raw', fetch_result=False) %}
+        copy {{ scratch }} ({% for name, _ in columns %}{{ adapter.quote(name) }}{{ ", " if not loop.last }}{% endfor %})
+        from '{{ location | replace("'", "''") }}'
+        {{ credentials }}
+        {{ format }}
+        maxerror 100000
+        compupdate off
+        statupdate off
+    {% endcall %}
+    {% set found = run_query(
+        "select query_id, loaded_rows from sys_load_history where session_id = pg_backend_pid()"
+        ~ " order by query_id desc limit 1"
+    ) %}
+    {% if found.rows | length != 1 %}
+        {% do exceptions.raise_compiler_error(
+            "load_raw_data: SYS_LOAD_HISTORY shows no COPY from " ~ location ~ " in this session"
+        ) %}
+    {% endif %}
+    {{ return(found.rows[0]) }}
+{% endmacro %}
+
+
+{# The files one COPY read, with their scanned line counts. #}
+{% macro redshift_copied_files(query_id) %}
+    {% set found = run_query(
+        "select trim(file_name) as file_name, sum(lines_scanned) as lines_scanned from sys_load_detail"
+        ~ " where query_id = " ~ query_id ~ " group by 1 order by 1"
+    ) %}
+    {{ return(found.columns[0].values() | list) }}
+{% endmacro %}
+
+
+{% macro redshift_copy_new_files(schema, table, columns, prefix, format, credentials, max_errors) %}
+    {% set target_relation = adapter.quote(schema) ~ '.' ~ adapter.quote(table) %}
+    {% set scratch = adapter.quote('sparkify_copy_' ~ table) %}
+    {% set column_list %}{% for name, _ in columns %}{{ adapter.quote(name) }}, {% endfor %}{% endset %}
+    {% call statement('create_raw_table') %}
+        create table if not exists {{ target_relation }} (
+            {%- for name, data_type in columns %}
+            {{ adapter.quote(name) }} {{ data_type }},
+            {%- endfor %}
+            source_file varchar(1024) not null
+        )
+    {% endcall %}
+    {% do adapter.commit() %}
+    {% call statement('create_scratch') %}
+        create temporary table {{ scratch }} (
+            {%- for name, data_type in columns %}
+            {{ adapter.quote(name) }} {{ data_type }}{{ "," if not loop.last }}
+            {%- endfor %}
+        )
+    {% endcall %}
+
+    {# which files are there: one parallel COPY of the whole prefix, then ask what it read #}
+    {% set listing = sparkify.redshift_copy_into(scratch, columns, prefix, format, credentials) %}
+    {% set present = sparkify.redshift_copied_files(listing[0]) %}
+    {% set loaded = run_query('select distinct source_file from ' ~ target_relation).columns[0].values() | list %}
+    {% set new_files = present | reject('in', loaded) | list %}
+    {{ log(table ~ ": " ~ present | length ~ " files under " ~ prefix ~ ", " ~ new_files | length
+        ~ " not loaded yet", info=true) }}
+
+    {% set totals = namespace(rows=0, rejected=0) %}
+    {% for file in new_files %}
+        {# delete, not truncate: TRUNCATE would commit dbt's open transaction behind its back #}
+        {% do run_query('delete from ' ~ scratch) %}
+        {% set copy = sparkify.redshift_copy_into(scratch, columns, file, format, credentials) %}
+        {% set query_id = copy[0] %}
+        {% set read = sparkify.redshift_copied_files(query_id) %}
+        {% if read != [file] %}
+            {% do exceptions.raise_compiler_error(
+                "load_raw_data: COPY from " ~ file ~ " read " ~ read | join(', ')
+                ~ ": another key starts with this file's full name, so the file cannot be loaded alone"
+            ) %}
+        {% endif %}
+        {% set errors = run_query(
+            "select line_number, trim(column_name) as column_name, trim(error_message) as error_message"
+            ~ " from sys_load_error_detail where query_id = " ~ query_id ~ " order by line_number"
+        ) %}
+        {% for error in errors.rows %}
+            {{ log("  " ~ file ~ ":" ~ error[0] ~ ": " ~ (error[1] ~ ": " if error[1] else "") ~ error[2], info=true) }}
+        {% endfor %}
+        {% if errors.rows | length > max_errors %}
+            {% do exceptions.raise_compiler_error(
+                "load_raw_data: " ~ file ~ " has " ~ errors.rows | length ~ " rejected records (max_errors "
+                ~ max_errors ~ ", listed above; SYS_LOAD_ERROR_DETAIL query_id " ~ query_id ~ "). The file"
+                ~ " was not loaded; files before it were. Fix the file or raise load_max_errors, then re-run:"
+                ~ " loaded files are skipped."
+            ) %}
+        {% endif %}
+        {% set file_literal = "'" ~ file | replace("'", "''") ~ "'" %}
+        {% call statement('insert_file') %}
+            insert into {{ target_relation }} ({{ column_list }}source_file)
+            select {{ column_list }}{{ file_literal }} from {{ scratch }}
+        {% endcall %}
+        {% if errors.rows %}
+            {% call statement('keep_errors') %}
+                insert into {{ adapter.quote(schema) }}.load_errors
+                    (table_name, file_name, line_number, column_name, error_message)
+                select '{{ table }}', {{ file_literal }}, line_number, trim(column_name), trim(error_message)
+                from sys_load_error_detail
+                where query_id = {{ query_id }}
+            {% endcall %}
+        {% endif %}
+        {# the file and its tolerated errors become visible together, whatever fails later #}
+        {% do adapter.commit() %}
+        {% set copied = copy[1] %}
+        {% set totals.rows = totals.rows + copied %}
+        {% set totals.rejected = totals.rejected + errors.rows | length %}
+        {{ log(table ~ ": " ~ loop.index ~ "/" ~ new_files | length ~ " " ~ file ~ ": " ~ copied ~ " rows, "
+            ~ errors.rows | length ~ " rejected", info=true) }}
+    {% endfor %}
+    {{ log(table ~ ": loaded " ~ new_files | length ~ " files, " ~ totals.rows ~ " rows, "
+        ~ totals.rejected ~ " records rejected; " ~ (present | length - new_files | length)
+        ~ " files were loaded before", info=true) }}
+{% endmacro %}

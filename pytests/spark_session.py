@@ -1,0 +1,163 @@
+"""dbt on Spark for tests: dbt-spark's session method in one worker process, one JVM for every command.
+
+Each `dbt` process would start its own JVM and open the Derby metastore again (tens of seconds
+each), so the worker runs dbt in-process (dbtRunner) and keeps pyspark's session between commands.
+It is a separate process so that the test process never holds a SparkSession of its own: another
+module's pyspark session would otherwise be picked up by dbt-spark's getOrCreate().
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pytests.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
+
+# Generous: a full build on a loaded 2-core CI machine; only a hung JVM ever gets near it.
+COMMAND_TIMEOUT_SECONDS = 1800
+
+
+def java_missing_reason() -> str | None:
+    """Why Spark cannot start here, or None (scripts/ensure/java.sh installs Java 17)."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime (run scripts/ensure/java.sh: Debian's openjdk-17-jre-headless)"
+    return None
+
+
+def _serve(connection: Connection, env: dict[str, str]) -> None:
+    """Worker loop: run dbt commands and SQL queries sent by the test process until told to stop."""
+    os.environ.clear()
+    os.environ.update(env)
+    # pyspark hands timestamps back in the process's local time zone: make that UTC, like the session
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    os.chdir(PROJECT_ROOT)
+
+    from dbt.cli.main import dbtRunner
+
+    lines: list[str] = []
+
+    def keep_info(event: Any) -> None:
+        if event.info.level in ("info", "warn", "error"):
+            lines.append(event.info.msg)
+
+    runner = dbtRunner(callbacks=[keep_info])
+    while True:
+        kind, payload = connection.recv()
+        if kind == "stop":
+            break
+        try:
+            if kind == "dbt":
+                lines.clear()
+                result = runner.invoke(payload)
+                if result.exception is not None:
+                    lines.append(f"{type(result.exception).__name__}: {result.exception}")
+                connection.send(("ok", (result.success, "\n".join(lines))))
+            elif kind == "sql":
+                from pyspark.sql import SparkSession
+
+                rows = SparkSession.builder.getOrCreate().sql(payload).collect()
+                connection.send(("ok", [row.asDict() for row in rows]))
+            else:
+                connection.send(("error", f"unknown command {kind!r}"))
+        except Exception as error:  # the test process shows it; the worker keeps serving
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+    try:
+        from pyspark.sql import SparkSession
+
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            active.stop()
+    finally:
+        connection.close()
+
+
+@dataclass
+class SparkDbtProject(DbtProject):
+    """A DbtProject on the `spark` target whose warehouse, metastore and JVM belong to this work dir.
+
+    Use as a context manager (or call close()): the worker process and its JVM end with it.
+    """
+
+    target: str = "spark"
+    _worker: Any = field(default=None, init=False, repr=False)
+    _connection: Connection | None = field(default=None, init=False, repr=False)
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.work_dir / "spark-warehouse"
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        env.update(
+            {
+                "SPARKIFY_SPARK_WAREHOUSE": str(self.warehouse_dir),
+                "SPARKIFY_SPARK_METASTORE": str(self.work_dir / "spark-metastore"),
+                # small data: few shuffle partitions, both cores
+                "SPARKIFY_SPARK_SHUFFLE_PARTITIONS": "2",
+                "SPARKIFY_SPARK_MASTER": "local[2]",
+                "SPARKIFY_SPARK_DRIVER_MEMORY": "1g",
+                # a JVM that lives for minutes: the quick JIT tier and one GC thread halve its CPU time
+                "SPARKIFY_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def _request(self, kind: str, payload: Any) -> Any:
+        if self._worker is None:
+            context = multiprocessing.get_context("spawn")
+            self._connection, worker_end = context.Pipe()
+            self._worker = context.Process(target=_serve, args=(worker_end, self.env()), daemon=True)
+            self._worker.start()
+            worker_end.close()
+        assert self._connection is not None
+        self._connection.send((kind, payload))
+        if not self._connection.poll(COMMAND_TIMEOUT_SECONDS):
+            self.close()
+            raise TimeoutError(f"Spark worker gave no answer to {kind} {payload!r} in time")
+        status, answer = self._connection.recv()
+        if status != "ok":
+            raise RuntimeError(f"Spark worker failed on {kind} {payload!r}: {answer}")
+        return answer
+
+    def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
+        """Run one dbt command in the worker; raise with dbt's output when it fails."""
+        command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(PROJECT_ROOT)]
+        success, output = self._request("dbt", command)
+        result = DbtResult(["dbt", *command], 0 if success else 1, output)
+        if check and not result.ok:
+            raise AssertionError(f"dbt {' '.join(args)} on Spark failed:\n{result.output[-6000:]}")
+        return result
+
+    def sql(self, query: str) -> list[dict[str, Any]]:
+        """Rows of a Spark SQL query, as dicts; timestamps come back as naive UTC datetimes."""
+        return self._request("sql", query)
+
+    def close(self) -> None:
+        if self._worker is None:
+            return
+        try:
+            if self._connection is not None and self._worker.is_alive():
+                self._connection.send(("stop", None))
+            self._worker.join(timeout=120)
+        finally:
+            if self._worker.is_alive():
+                self._worker.kill()
+                self._worker.join(timeout=30)
+            if self._connection is not None:
+                self._connection.close()
+            self._worker = None
+            self._connection = None
+
+    def __enter__(self) -> SparkDbtProject:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

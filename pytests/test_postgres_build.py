@@ -1,0 +1,246 @@
+"""The project on a real PostgreSQL server (issue 4).
+
+Raw data goes in through `sparkify-load-postgres`, dbt builds models and tests in two increments,
+and the five marts must then hold exactly DuckDB's rows for the same generated data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import psycopg2.extras
+import pytest
+
+from pytests.dbt_runner import PROJECT_ROOT, DbtProject
+from pytests.mart_compare import MART_KEYS, diff_marts, read_duckdb_marts
+from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
+
+LOADER = str(Path(sys.executable).with_name("sparkify-load-postgres"))
+
+
+def run_loader(server: PostgresServer, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LOADER, *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **server.env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def query(server: PostgresServer, sql: str) -> list[dict[str, Any]]:
+    with (
+        psycopg2.connect(server.dsn()) as connection,
+        connection.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor,
+    ):
+        cursor.execute(sql)
+        rows = [dict(row) for row in cursor.fetchall()]
+    connection.close()
+    return rows
+
+
+def read_postgres_marts(server: PostgresServer, schema: str) -> dict[str, list[dict[str, Any]]]:
+    return {mart: query(server, f'select * from {schema}."{mart}"') for mart in MART_KEYS}
+
+
+def copy_raw(source: Path, target: Path, log_files: list[Path]) -> None:
+    if not (target / "song_data").exists():
+        shutil.copytree(source / "song_data", target / "song_data")
+    for path in log_files:
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, destination)
+
+
+@pytest.fixture(scope="module")
+def postgres_build(
+    postgres_server: PostgresServer,  # noqa: F811 - the imported fixture
+    small_raw_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> DbtProject:
+    """The small sample built on PostgreSQL in two increments: the first days of logs, then the rest."""
+    raw = tmp_path_factory.mktemp("postgres_raw") / "sparkify"
+    project = DbtProject(
+        work_dir=tmp_path_factory.mktemp("postgres_build"),
+        raw_data=raw,
+        target="postgres",
+        extra_env=postgres_server.env(),
+    )
+    log_files = sorted(small_raw_data.glob("log_data/*/*/*.json"))
+    assert len(log_files) >= 2, "the sample needs two days of logs to build incrementally"
+    half = len(log_files) // 2
+    for batch in (log_files[:half], log_files[half:]):
+        copy_raw(small_raw_data, raw, batch)
+        loaded = run_loader(postgres_server, "--raw-data", str(raw))
+        assert loaded.returncode == 0, loaded.stderr
+        project.dbt("build")
+    return project
+
+
+def test_marts_equal_duckdb(
+    postgres_build: DbtProject,
+    built_duckdb: DbtProject,
+    postgres_server: PostgresServer,  # noqa: F811
+) -> None:
+    on_postgres = read_postgres_marts(postgres_server, "sparkify")
+    on_duckdb = read_duckdb_marts(built_duckdb.duckdb_path)
+    assert diff_marts(on_postgres, on_duckdb) == []
+    # the comparison proves little unless the data exercised the engine-specific macros
+    assert all(on_postgres[mart] for mart in MART_KEYS)
+    assert any(row["song_id"] for row in on_postgres["songplays"])
+    doubly_encoded = query(
+        postgres_server, "select count(*) as n from sparkify_raw.log_data where artist ~ 'Ã'"
+    )
+    assert doubly_encoded[0]["n"] > 0
+    assert any(
+        row["artist_name"] and not row["artist_name"].isascii() and "Ã" not in row["artist_name"]
+        for row in on_postgres["songplays"]
+    )
+
+
+def test_loading_again_loads_nothing(
+    postgres_build: DbtProject,
+    postgres_server: PostgresServer,  # noqa: F811
+) -> None:
+    count = (
+        "select (select count(*) from sparkify_raw.log_data)"
+        " + (select count(*) from sparkify_raw.song_data) as n"
+    )
+    before = query(postgres_server, count)
+    again = run_loader(postgres_server, "--raw-data", str(postgres_build.raw_data))
+    assert again.returncode == 0, again.stderr
+    assert "log_data: 0 files loaded" in again.stdout and "song_data: 0 files loaded" in again.stdout
+    assert query(postgres_server, count) == before
+    reloaded = run_loader(postgres_server, "--raw-data", str(postgres_build.raw_data), "--reload")
+    assert reloaded.returncode == 0, reloaded.stderr
+    assert "0 already loaded" in reloaded.stdout and "log_data: 0 files loaded" not in reloaded.stdout
+    assert query(postgres_server, count) == before
+
+
+# Text that must come back unchanged (not mojibake, or not safely decodable) and text that must be
+# repaired; the expectation is computed in Python, the engine has to agree.
+REPAIR_CASES = [
+    "Bj\u00c3\u0083\u00c2\u00b6rk",  # doubly encoded Björk
+    "Bj\u00c3\u00b6rk",  # encoded once
+    "Björk",  # already right: ö alone is no UTF-8 sequence
+    "日本の歌",  # beyond Latin-1: convert_to(LATIN1) would raise
+    "Ã",  # a lead byte with nothing after it
+    "\u00c0\u0080",  # overlong encoding of NUL
+    "\u00ed\u00a0\u0080",  # an encoded UTF-16 surrogate
+    "\u00f4\u0090\u0080\u0080",  # above U+10FFFF
+    "Ã¶ and 日本",  # mojibake next to text beyond Latin-1
+    "plain ascii",
+    "",
+]
+
+
+def python_repair(text: str, rounds: int = 2) -> str:
+    for _ in range(rounds):
+        if text.isascii():
+            break
+        try:
+            text = text.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            break
+    return text
+
+
+def test_latin1_repair_never_raises_and_matches_python(postgres_build: DbtProject) -> None:
+    values = ", ".join("('" + case.replace("'", "''") + "')" for case in REPAIR_CASES)
+    sql = f"select x, {{{{ repair_double_utf8('x') }}}} as repaired from (values {values}, (null)) as v(x)"
+    result = postgres_build.dbt(
+        "show", "--inline", sql, "--output", "json", "--limit", "-1", "--log-format", "json"
+    )
+    previews = [
+        json.loads(event["data"]["preview"])
+        for event in map(json.loads, filter(lambda line: line.startswith("{"), result.output.splitlines()))
+        if event.get("info", {}).get("name") == "ShowNode"
+    ]
+    assert len(previews) == 1
+    repaired = {row["x"]: row["repaired"] for row in previews[0]}
+    assert repaired.pop(None) is None
+    assert repaired == {case: python_repair(case) for case in REPAIR_CASES}
+    assert repaired["Bj\u00c3\u0083\u00c2\u00b6rk"] == "Björk"
+
+
+def write_bad_raw(root: Path) -> Path:
+    day = root / "log_data" / "2018" / "11"
+    day.mkdir(parents=True)
+    good = (
+        '{"artist":null,"auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B",'
+        '"length":null,"level":"free","location":"X","method":"GET","page":"Home","registration":1.0,'
+        '"sessionId":1,"song":null,"status":200,"ts":1541105830796,"userAgent":"ua","userId":"7"}'
+    )
+    (day / "2018-11-01-events.json").write_text(
+        "\n".join([good, '{"page": "Home", "ts": ', good.replace("1541105830796", '"soon"')])
+    )
+    song = root / "song_data" / "A" / "A" / "A"
+    song.mkdir(parents=True)
+    (song / "TRAAAAA.json").write_text('{"num_songs": 1, "artist_id": "AR1", "song_id": "SO1", "year": 0}')
+    return day / "2018-11-01-events.json"
+
+
+def test_loader_rejects_bad_records_like_maxerror(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    bad_file = write_bad_raw(tmp_path / "raw")
+    name = f"{tmp_path / 'raw'}/log_data/2018/11/{bad_file.name}"
+
+    refused = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_bad")
+    assert refused.returncode == 1
+    assert f"{name}:2: invalid JSON" in refused.stderr
+    assert f"{name}:3: ts: invalid integer" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert query(postgres_server, "select count(*) as n from raw_bad.log_data") == [{"n": 0}]
+
+    tolerated = run_loader(
+        postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_bad", "--max-errors", "2"
+    )
+    assert tolerated.returncode == 0, tolerated.stderr
+    assert "2 records rejected" in tolerated.stdout
+    assert query(postgres_server, "select count(*) as n from raw_bad.log_data") == [{"n": 1}]
+    assert query(postgres_server, "select count(*) as n from raw_bad.song_data") == [{"n": 1}]
+    errors = query(
+        postgres_server, "select file_name, line_number, column_name from raw_bad.load_errors order by 2"
+    )
+    assert errors == [
+        {"file_name": name, "line_number": 2, "column_name": None},
+        {"file_name": name, "line_number": 3, "column_name": "ts"},
+    ]
+
+
+def test_loader_bad_input_is_named_without_a_traceback(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    missing = run_loader(postgres_server, "--raw-data", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert str(tmp_path / "nowhere") in missing.stderr
+
+    (tmp_path / "empty").mkdir()
+    empty = run_loader(postgres_server, "--raw-data", str(tmp_path / "empty"))
+    assert empty.returncode == 2
+    assert f"no raw files under {tmp_path / 'empty'}" in empty.stderr
+
+    write_bad_raw(tmp_path / "raw")
+    unreachable = subprocess.run(
+        [LOADER, "--raw-data", str(tmp_path / "raw")],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **postgres_server.env(), "PGPORT": "1", "PGCONNECT_TIMEOUT": "5"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unreachable.returncode == 2
+    assert "cannot connect to PostgreSQL" in unreachable.stderr
+    for result in (missing, empty, unreachable):
+        assert "Traceback" not in result.stderr

@@ -1,0 +1,242 @@
+"""The project on Spark (dbt-spark's session method): a parquet lake equal to DuckDB's marts.
+
+One module-scoped run, reused by every test: raw tables staged, a full `dbt build`, then one more
+day of logs (the first of a new month) and an incremental `dbt build`; DuckDB builds the same
+landing folder after each step. Small generated data: Spark's fixed costs dominate anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytests.conftest import generate_raw
+from pytests.dbt_runner import DbtProject
+from pytests.mart_compare import MART_KEYS, diff_marts, query_duckdb, read_duckdb_marts
+from pytests.raw_delivery import deliver, deliver_songs, log_files
+from pytests.spark_session import SparkDbtProject, java_missing_reason
+
+# Four days across a month boundary: the incremental day opens a new log folder and new partitions.
+SPARK_SAMPLE = {
+    "seed": 23,
+    "songs": 120,
+    "users": 25,
+    "days": 4,
+    "events_per_day": 150,
+    "match_share": 0.5,
+    "start_date": date(2018, 11, 28),
+}
+SPARK_SCHEMA = "sparkify"
+# the snapshot's versions, without the columns that depend on when the build ran
+HISTORY_COLUMNS = "user_id, level, level_since, dbt_valid_from, dbt_valid_to"
+# dispatches to spark__stage_external_sources (macros/external/spark_external_tables.sql)
+STAGE_OPERATION = "stage_external_sources"
+# Lines no loader should take: each must come out quarantined with the same reason on both engines.
+BAD_LOG_LINES = [
+    '{"artist":null,"auth":"Logged In","page":"Home","sessionId":1,"itemInSession":0,"ts":15',
+    '{"artist":null,"auth":"Logged In","page":"Home","sessionId":1,"itemInSession":1,"ts":"soon"}',
+    '{"artist":null,"auth":"Logged In","page":"Home","sessionId":"one","itemInSession":2,"ts":1543363200000}',
+]
+
+
+@dataclass
+class Lake:
+    spark: SparkDbtProject
+    duckdb: DbtProject
+    after_full: dict[str, Any]
+    after_incremental: dict[str, Any]
+    files_after_full: dict[str, set[str]]
+
+
+def read_spark_marts(project: SparkDbtProject) -> dict[str, list[dict[str, Any]]]:
+    return {mart: project.sql(f"select * from {SPARK_SCHEMA}.`{mart}`") for mart in MART_KEYS}
+
+
+def mart_files(project: SparkDbtProject) -> dict[str, set[str]]:
+    """Every parquet file of every mart, relative to the warehouse (partition folders included)."""
+    root = project.warehouse_dir / f"{SPARK_SCHEMA}.db"
+    return {
+        mart: {str(path.relative_to(root / mart)) for path in (root / mart).rglob("*.parquet")}
+        for mart in MART_KEYS
+    }
+
+
+def quarantine_counts_spark(project: SparkDbtProject, model: str) -> list[tuple[str, int]]:
+    rows = project.sql(
+        f"select rejection_reason, count(*) as n from {SPARK_SCHEMA}_staging.{model} "
+        "where rejection_reason is not null group by 1 order by 1"
+    )
+    return [(row["rejection_reason"], row["n"]) for row in rows]
+
+
+def quarantine_counts_duckdb(project: DbtProject, model: str) -> list[tuple[str, int]]:
+    rows = query_duckdb(
+        project.duckdb_path,
+        f"select rejection_reason, count(*) from main_staging.{model} "
+        "where rejection_reason is not null group by 1 order by 1",
+    )
+    return [tuple(row) for row in rows]
+
+
+def level_history_spark(project: SparkDbtProject) -> list[tuple]:
+    rows = project.sql(f"select {HISTORY_COLUMNS} from {SPARK_SCHEMA}_snapshots.users_level_history")
+    return sorted(tuple(row.values()) for row in rows)
+
+
+def level_history_duckdb(project: DbtProject) -> list[tuple]:
+    query = f"select {HISTORY_COLUMNS} from main_snapshots.users_level_history"
+    rows = query_duckdb(project.duckdb_path, query)
+    return sorted(tuple(row) for row in rows)
+
+
+def snapshot(spark: SparkDbtProject, duckdb: DbtProject) -> dict[str, Any]:
+    models = ("stg_sparkify__log_records", "stg_sparkify__song_records")
+    return {
+        "marts": (read_spark_marts(spark), read_duckdb_marts(duckdb.duckdb_path)),
+        "level_history": (level_history_spark(spark), level_history_duckdb(duckdb)),
+        "quarantine": (
+            {model: quarantine_counts_spark(spark, model) for model in models},
+            {model: quarantine_counts_duckdb(duckdb, model) for model in models},
+        ),
+    }
+
+
+def add_awkward_files(landing: Path) -> None:
+    """Raw files that only a careful reader takes the same way on both engines."""
+    bad_log = landing / "log_data" / "2018" / "11" / "2018-11-28-rejects.json"
+    bad_log.write_text("\n".join(BAD_LOG_LINES))
+    bad_song = landing / "song_data" / "Z" / "Z" / "Z" / "TRZZZZZ128F0000000.json"
+    bad_song.parent.mkdir(parents=True)
+    bad_song.write_text('{"num_songs": 1, "song_id": "SOZZZZZ12AB0000000", "title": ')
+    # a song file written over several lines must still be one record (read whole, like DuckDB)
+    first_song = sorted((landing / "song_data").glob("*/*/*/*.json"))[0]
+    first_song.write_text(json.dumps(json.loads(first_song.read_text()), indent=2))
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
+    reason = java_missing_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("spark_lake")
+    raw = generate_raw(root / "generated", **SPARK_SAMPLE)
+    landing = root / "landing"
+    deliver_songs(raw, landing)
+    days = log_files(raw)
+    for day in days[:-1]:
+        deliver(day, raw, landing)
+    add_awkward_files(landing)
+
+    duckdb = DbtProject(work_dir=root / "duckdb", raw_data=landing)
+    with SparkDbtProject(work_dir=root / "spark", raw_data=landing) as spark:
+        spark.dbt("run-operation", STAGE_OPERATION)
+        spark.dbt("build")
+        duckdb.dbt("build")
+        after_full = snapshot(spark, duckdb)
+        files_after_full = mart_files(spark)
+
+        deliver(days[-1], raw, landing)
+        # a new month folder: staging registers its partition (and must be safe to re-run)
+        spark.dbt("run-operation", STAGE_OPERATION)
+        # unit tests do not read the data and passed in the full build
+        spark.dbt("build", "--exclude", "resource_type:unit_test")
+        duckdb.dbt("build")
+        after_incremental = snapshot(spark, duckdb)
+        yield Lake(spark, duckdb, after_full, after_incremental, files_after_full)
+
+
+def test_full_build_marts_equal_duckdb(lake: Lake) -> None:
+    spark_marts, duckdb_marts = lake.after_full["marts"]
+    assert all(duckdb_marts[mart] for mart in MART_KEYS), "the sample must fill every mart"
+    for mart in MART_KEYS:
+        assert set(spark_marts[mart][0]) == set(duckdb_marts[mart][0]), f"{mart}: columns differ"
+    assert diff_marts(spark_marts, duckdb_marts) == []
+
+
+def test_incremental_build_marts_equal_duckdb(lake: Lake) -> None:
+    spark_marts, duckdb_marts = lake.after_incremental["marts"]
+    assert diff_marts(spark_marts, duckdb_marts) == []
+    # the new day really arrived, in its own month
+    before, _ = lake.after_full["marts"]
+    assert len(spark_marts["songplays"]) > len(before["songplays"])
+    assert {row["month"] for row in spark_marts["songplays"]} == {11, 12}
+
+
+def test_snapshot_versions_equal_duckdb(lake: Lake) -> None:
+    for step in (lake.after_full, lake.after_incremental):
+        spark_history, duckdb_history = step["level_history"]
+        assert duckdb_history, "the snapshot must hold versions"
+        assert spark_history == duckdb_history
+
+
+def test_bad_records_are_quarantined_alike(lake: Lake) -> None:
+    spark_counts, duckdb_counts = lake.after_incremental["quarantine"]
+    assert sum(n for _, n in duckdb_counts["stg_sparkify__log_records"]) >= len(BAD_LOG_LINES)
+    assert duckdb_counts["stg_sparkify__song_records"], "the broken song file must be quarantined"
+    assert spark_counts == duckdb_counts
+
+
+def test_marts_are_partitioned_parquet_like_the_lake(lake: Lake) -> None:
+    expected_partitions = {
+        "songplays": ["year", "month"],
+        "time": ["year", "month"],
+        "songs": ["year", "artist_id"],
+        "users": [],
+        "artists": [],
+    }
+    files = mart_files(lake.spark)
+    for mart, columns in expected_partitions.items():
+        detail = {
+            row["col_name"]: row["data_type"]
+            for row in lake.spark.sql(f"describe table extended {SPARK_SCHEMA}.`{mart}`")
+        }
+        assert detail["Provider"] == "parquet", mart
+        assert files[mart], f"{mart}: no parquet files"
+        for path in files[mart]:
+            folders = [part.split("=")[0] for part in Path(path).parts[:-1]]
+            assert folders == columns, f"{mart}: {path} is not partitioned by {columns}"
+    assert any(path.startswith("year=2018/month=12/") for path in files["songplays"])
+
+
+def test_incremental_build_appends_without_rewriting(lake: Lake) -> None:
+    after = mart_files(lake.spark)
+    for mart in ("songplays", "time"):
+        kept = lake.files_after_full[mart] - after[mart]
+        assert not kept, f"{mart}: the incremental build rewrote {sorted(kept)[:3]}"
+        assert after[mart] - lake.files_after_full[mart], f"{mart}: the incremental build added nothing"
+
+
+def test_raw_log_table_has_one_partition_per_month_folder(lake: Lake) -> None:
+    partitions = [row["partition"] for row in lake.spark.sql("show partitions sparkify_raw.log_data")]
+    assert partitions == ["year=2018/month=11", "year=2018/month=12"]
+    files = lake.spark.sql(
+        "select count(distinct source_file) as n "
+        "from (select input_file_name() as source_file from sparkify_raw.log_data)"
+    )
+    assert files[0]["n"] == len(list((Path(lake.duckdb.raw_data) / "log_data").glob("*/*/*.json")))
+
+
+def test_second_staging_run_is_idempotent(lake: Lake) -> None:
+    before = lake.spark.sql("select count(*) as n from sparkify_raw.log_data")[0]["n"]
+    lake.spark.dbt("run-operation", STAGE_OPERATION, "--args", "{select: sparkify.log_data}")
+    after = lake.spark.sql("select count(*) as n from sparkify_raw.log_data")[0]["n"]
+    assert after == before > 0
+
+
+def test_staging_an_empty_location_fails_naming_it(lake: Lake, tmp_path: Path) -> None:
+    empty = tmp_path / "nothing"
+    (empty / "log_data").mkdir(parents=True)
+    result = lake.spark.dbt("run-operation", STAGE_OPERATION, vars={"raw_data": str(empty)}, check=False)
+    assert not result.ok
+    assert f"{empty}/log_data/" in result.output
+    # nothing was dropped: the raw tables still read the landing folder
+    assert lake.spark.sql("select count(*) as n from sparkify_raw.log_data")[0]["n"] > 0

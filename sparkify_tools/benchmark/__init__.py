@@ -1,0 +1,1 @@
+"""The benchmark: the warehouse's speed, memory and scaling beside the PySpark data-lake job."""

@@ -1,0 +1,116 @@
+"""One isolated place to run dbt in: its own profiles, target, logs and DuckDB file.
+
+Other people and tools run dbt in the same checkout at the same time; sharing target/ or the
+database would make them clobber each other's manifests and tables, and the timings meaningless.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MART_NAMES = ("songplays", "users", "songs", "artists", "time")
+# The models without their tests. Plain `dbt run` cannot build an empty warehouse: an analytics
+# model (level_changes) reads the snapshot users_level_history, which only build/snapshot create;
+# build without tests runs seeds, models and the snapshot in dependency order.
+RUN_WITHOUT_TESTS = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).with_name("dbt")
+    if beside_python.is_file():
+        return str(beside_python)
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError("no dbt executable beside this Python or on PATH; run scripts/bootstrap.sh")
+    return found
+
+
+@dataclass
+class DbtWorkspace:
+    work_dir: Path
+    raw_data: str
+    project_dir: Path = PROJECT_ROOT
+    # DuckDB's own threads (profile setting, env SPARKIFY_DUCKDB_THREADS); None: the profile's
+    duckdb_threads: int | None = None
+    # dbt's threads (models run side by side); None: the profile's
+    dbt_threads: int | None = None
+    partial_parse: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        profiles = self.work_dir / "profiles"
+        profiles.mkdir(exist_ok=True)
+        shutil.copy(self.project_dir / "profiles.example.yml", profiles / "profiles.yml")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.work_dir / "sparkify.duckdb"
+
+    @property
+    def target_dir(self) -> Path:
+        return self.work_dir / "target"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "DBT_PROFILES_DIR": str(self.work_dir / "profiles"),
+                "DBT_TARGET_PATH": str(self.target_dir),
+                "DBT_LOG_PATH": str(self.work_dir / "logs"),
+                "DBT_TARGET": "duckdb",
+                "SPARKIFY_DUCKDB_PATH": str(self.duckdb_path),
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            }
+        )
+        if self.duckdb_threads:
+            env["SPARKIFY_DUCKDB_THREADS"] = str(self.duckdb_threads)
+        env.update(self.extra_env)
+        return env
+
+    def command(self, *args: str) -> list[str]:
+        vars_text = yaml.safe_dump({"raw_data": self.raw_data}, default_flow_style=True).strip()
+        command = [dbt_executable(), *args, "--vars", vars_text]
+        if self.dbt_threads:
+            command += ["--threads", str(self.dbt_threads)]
+        if not self.partial_parse:
+            command.append("--no-partial-parse")
+        return command
+
+    def reset_database(self) -> None:
+        """Forget every table: the next build starts from nothing, as a first build does."""
+        for path in (self.duckdb_path, self.duckdb_path.with_name(self.duckdb_path.name + ".wal")):
+            path.unlink(missing_ok=True)
+
+    def run_results(self) -> dict:
+        path = self.target_dir / "run_results.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def mart_rows(self) -> dict[str, int]:
+        """Rows in each mart of the last build (read-only: dbt has exited by then)."""
+        import duckdb
+
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
+            return {
+                name: connection.execute(f'select count(*) from main."{name}"').fetchone()[0]
+                for name in MART_NAMES
+            }
+
+
+def node_timings(run_results: dict) -> dict[str, float]:
+    """Execution seconds per node name (model, test, seed, ...) from a run_results.json."""
+    timings: dict[str, float] = {}
+    for result in run_results.get("results", []):
+        unique_id = result.get("unique_id", "")
+        name = unique_id.split(".", 2)[-1] if unique_id.count(".") >= 2 else unique_id
+        kind = unique_id.split(".", 1)[0]
+        timings[f"{kind}:{name}"] = float(result.get("execution_time") or 0.0)
+    return timings

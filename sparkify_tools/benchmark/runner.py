@@ -1,0 +1,375 @@
+"""Runs every figure of every tier: the measured commands, in order, several times each.
+
+A figure is one command measured ``runs`` times (median and spread reported): the raw scan floor,
+a full `dbt build`, a full run without tests, the one-day incremental run, and the reference PySpark
+job. Every dbt command runs in a workspace of its own (profiles, target, logs, DuckDB file); each
+full build starts from an empty database. Partial parsing is warmed once per workspace, untimed,
+unless --no-partial-parse asks to time full parses.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dbt_workspace import RUN_WITHOUT_TESTS, DbtWorkspace, node_timings
+from .measure import DEFAULT_POLL_SECONDS, Measurement, Spread, run_measured
+from .tiers import PreparedTier, stage_delivery
+
+# figure name -> what it measures, in report order
+FIGURES = {
+    "scan_floor": "raw scan floor (DuckDB read_json, typed)",
+    "dbt_build": "full `dbt build` (tests included)",
+    "dbt_run": "full run, no tests (`dbt build --exclude-resource-type test unit_test`)",
+    "dbt_incremental_run": "one-day incremental run, no tests (29 days loaded)",
+    "reference_spark": "reference PySpark job",
+    "s3_scan_floor": "raw scan floor from local S3",
+    "s3_dbt_run": "full run, no tests, from local S3",
+}
+OVERHEAD_FIGURES = {
+    "dbt_parse_cold": "`dbt parse --no-partial-parse` (no data read)",
+    "dbt_parse_partial": "`dbt parse`, partial parse, nothing changed",
+}
+
+
+class BenchmarkError(RuntimeError):
+    """A measured command failed; the message names it and quotes its output."""
+
+
+@dataclass
+class Options:
+    out_dir: Path
+    cache_dir: Path
+    work_dir: Path
+    runs: int = 3
+    reference_runs: int = 3
+    figures: tuple[str, ...] = (
+        "scan_floor",
+        "dbt_build",
+        "dbt_run",
+        "dbt_incremental_run",
+        "reference_spark",
+    )
+    duckdb_threads: int | None = None
+    dbt_threads: int | None = None
+    partial_parse: bool = True
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+    keep_work: bool = False
+
+
+@dataclass
+class Figure:
+    name: str
+    records: int
+    measurements: list[Measurement] = field(default_factory=list)
+    details: list[dict] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        walls = [m.wall_seconds for m in self.measurements]
+        summary: dict[str, object] = {
+            "label": FIGURES.get(self.name) or OVERHEAD_FIGURES.get(self.name, self.name),
+            "runs": len(self.measurements),
+            "records": self.records,
+            "wall_seconds": Spread.of(walls).to_dict(),
+            "cpu_seconds": Spread.of([m.cpu_seconds for m in self.measurements]).to_dict(),
+            "peak_rss_bytes": Spread.of([m.peak_rss_bytes for m in self.measurements]).to_dict(),
+            "records_per_second": Spread.of([self.records / w if w else 0.0 for w in walls]).to_dict(),
+            "logs": [m.log_path for m in self.measurements],
+        }
+        summary.update(_summarise_details(self.details))
+        return summary
+
+
+def _summarise_details(details: list[dict]) -> dict[str, object]:
+    """Medians of the per-run extras: dbt's own elapsed time and overhead, per-node seconds, rows."""
+    if not details:
+        return {}
+    out: dict[str, object] = {}
+    for key in ("dbt_elapsed_seconds", "dbt_overhead_seconds", "query_seconds"):
+        values = [d[key] for d in details if d.get(key) is not None]
+        if values:
+            out[key] = Spread.of(values).to_dict()
+    nodes: dict[str, list[float]] = {}
+    for detail in details:
+        for node, seconds in detail.get("node_seconds", {}).items():
+            nodes.setdefault(node, []).append(seconds)
+    if nodes:
+        medians = {node: Spread.of(values).median for node, values in nodes.items()}
+        out["node_seconds_median"] = dict(sorted(medians.items(), key=lambda item: -item[1]))
+        by_kind: dict[str, float] = {}
+        for node, seconds in medians.items():
+            kind = node.split(":", 1)[0]
+            by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        out["seconds_by_resource_type"] = {k: round(v, 3) for k, v in sorted(by_kind.items())}
+    for key in ("mart_rows", "output_rows"):
+        last = next((d[key] for d in reversed(details) if d.get(key)), None)
+        if last:
+            out[key] = last
+    return out
+
+
+def _progress(message: str) -> None:
+    print(f"[benchmark] {message}", file=sys.stderr, flush=True)
+
+
+def _last_json_line(measurement: Measurement) -> dict:
+    for line in reversed(Path(measurement.log_path).read_text(errors="replace").splitlines()):
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    return {}
+
+
+class Benchmark:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def _measure(
+        self, what: str, command: Sequence[str], log_path: Path, env: dict[str, str] | None
+    ) -> Measurement:
+        measurement = run_measured(
+            command, log_path=log_path, env=env, poll_seconds=self.options.poll_seconds
+        )
+        if not measurement.ok:
+            raise BenchmarkError(
+                f"{what} failed (exit {measurement.returncode}; full log {log_path}):\n"
+                f"{measurement.log_tail()}"
+            )
+        return measurement
+
+    def _workspace(self, path: Path, raw_data: str) -> DbtWorkspace:
+        return DbtWorkspace(
+            work_dir=path,
+            raw_data=raw_data,
+            duckdb_threads=self.options.duckdb_threads,
+            dbt_threads=self.options.dbt_threads,
+            partial_parse=self.options.partial_parse,
+        )
+
+    def _repeat(
+        self,
+        figure: Figure,
+        runs: int,
+        tier_name: str,
+        one_run: Callable[[int], tuple[Measurement, dict]],
+    ) -> Figure:
+        for index in range(runs):
+            measurement, detail = one_run(index)
+            figure.measurements.append(measurement)
+            figure.details.append(detail)
+            _progress(
+                f"{tier_name}: {figure.name} run {index + 1}/{runs}: {measurement.wall_seconds:.1f} s wall, "
+                f"{measurement.cpu_seconds:.1f} s CPU, {measurement.peak_rss_bytes / 2**20:.0f} MiB peak"
+            )
+        return figure
+
+    # -- figures that do not depend on the data ---------------------------------------------------
+
+    def overhead_figures(self, raw_data: str) -> dict[str, Figure]:
+        """dbt's own cost before it reads anything: a cold parse and a partial one."""
+        base = self.options.work_dir / "parse"
+        logs = base / "measured"
+        cold = DbtWorkspace(work_dir=base / "cold", raw_data=raw_data, partial_parse=False)
+        warm = DbtWorkspace(work_dir=base / "warm", raw_data=raw_data, partial_parse=True)
+        # untimed: the saved parse that the partial figure starts from
+        self._measure("dbt parse", warm.command("parse"), logs / "warm-up.log", warm.env())
+        figures: dict[str, Figure] = {}
+        for name, workspace in (("dbt_parse_cold", cold), ("dbt_parse_partial", warm)):
+
+            def one_run(index: int, name: str = name, workspace: DbtWorkspace = workspace):
+                measurement = self._measure(
+                    name, workspace.command("parse"), logs / f"{name}-{index + 1}.log", workspace.env()
+                )
+                return measurement, {}
+
+            figures[name] = self._repeat(Figure(name, 0), self.options.runs, "project", one_run)
+        return figures
+
+    # -- one tier ---------------------------------------------------------------------------------
+
+    def tier_figures(self, prepared: PreparedTier) -> dict[str, Figure]:
+        options = self.options
+        tier_dir = options.work_dir / prepared.tier.name
+        raw = str(prepared.raw_dir)
+        records = prepared.stats.records
+        logs = tier_dir / "measured"
+        figures: dict[str, Figure] = {}
+        name = prepared.tier.name
+
+        if "scan_floor" in options.figures:
+            figures["scan_floor"] = self._repeat(
+                Figure("scan_floor", records), options.runs, name, lambda i: self._scan_floor(raw, logs, i)
+            )
+
+        workspace = self._workspace(tier_dir / "full", raw)
+        if options.partial_parse and {"dbt_build", "dbt_run"} & set(options.figures):
+            # untimed: later commands in this workspace start from a saved parse, as a developer's do
+            self._measure(
+                f"{name}: dbt parse", workspace.command("parse"), logs / "parse.log", workspace.env()
+            )
+        for figure_name, args in (("dbt_build", ("build",)), ("dbt_run", RUN_WITHOUT_TESTS)):
+            if figure_name not in options.figures:
+                continue
+
+            def full_build(index: int, figure_name: str = figure_name, args: tuple[str, ...] = args):
+                workspace.reset_database()
+                measurement = self._measure(
+                    f"{name}: dbt {' '.join(args)}",
+                    workspace.command(*args),
+                    logs / f"{figure_name}-{index + 1}.log",
+                    workspace.env(),
+                )
+                return measurement, self._dbt_detail(workspace, measurement, with_rows=True)
+
+            figures[figure_name] = self._repeat(Figure(figure_name, records), options.runs, name, full_build)
+
+        if "dbt_incremental_run" in options.figures:
+            figures["dbt_incremental_run"] = self._incremental(prepared, tier_dir, logs)
+
+        if "reference_spark" in options.figures:
+            out = tier_dir / "reference_out"
+
+            def reference(index: int) -> tuple[Measurement, dict]:
+                shutil.rmtree(out, ignore_errors=True)
+                command = [
+                    sys.executable,
+                    "-m",
+                    "sparkify_tools.benchmark.reference_spark_job",
+                    raw,
+                    str(out),
+                ]
+                measurement = self._measure(
+                    f"{name}: reference PySpark job", command, logs / f"reference_spark-{index + 1}.log", None
+                )
+                report = _last_json_line(measurement)
+                return measurement, {
+                    "output_rows": report.get("rows"),
+                    "query_seconds": report.get("seconds"),
+                }
+
+            figures["reference_spark"] = self._repeat(
+                Figure("reference_spark", records), options.reference_runs, name, reference
+            )
+            if not options.keep_work:
+                shutil.rmtree(out, ignore_errors=True)
+        return figures
+
+    def _scan_floor(
+        self, raw: str, logs: Path, index: int, env: dict[str, str] | None = None, prefix: str = ""
+    ):
+        command = [sys.executable, "-m", "sparkify_tools.benchmark.scan_floor", raw]
+        if self.options.duckdb_threads:
+            command += ["--threads", str(self.options.duckdb_threads)]
+        measurement = self._measure(
+            f"{prefix}scan floor of {raw}", command, logs / f"{prefix}scan_floor-{index + 1}.log", env
+        )
+        report = _last_json_line(measurement)
+        return measurement, {
+            "query_seconds": report.get("seconds"),
+            "output_rows": {k: v["rows"] for k, v in report.items() if isinstance(v, dict)},
+        }
+
+    def _dbt_detail(self, workspace: DbtWorkspace, measurement: Measurement, *, with_rows: bool) -> dict:
+        results = workspace.run_results()
+        elapsed = results.get("elapsed_time")
+        detail: dict[str, object] = {
+            "dbt_elapsed_seconds": elapsed,
+            # startup, parse check, graph compile and artifact writing: what dbt costs around the SQL
+            "dbt_overhead_seconds": round(measurement.wall_seconds - elapsed, 3) if elapsed else None,
+            "node_seconds": node_timings(results),
+        }
+        if with_rows:
+            detail["mart_rows"] = workspace.mart_rows()
+        return detail
+
+    def _incremental(self, prepared: PreparedTier, tier_dir: Path, logs: Path) -> Figure:
+        name = prepared.tier.name
+        delivery_root = tier_dir / "delivery"
+        workspace = self._workspace(tier_dir / "incremental", str(delivery_root))
+        figure: Figure | None = None
+
+        def one_run(index: int) -> tuple[Measurement, dict]:
+            delivery = stage_delivery(prepared.raw_dir, delivery_root)
+            workspace.reset_database()
+            # untimed: the 29 days already loaded
+            self._measure(
+                f"{name}: run of all days but the last",
+                workspace.command(*RUN_WITHOUT_TESTS),
+                logs / f"incremental-base-{index + 1}.log",
+                workspace.env(),
+            )
+            delivery.deliver_held_back()
+            measurement = self._measure(
+                f"{name}: incremental run of {delivery.held_back}",
+                workspace.command(*RUN_WITHOUT_TESTS),
+                logs / f"dbt_incremental_run-{index + 1}.log",
+                workspace.env(),
+            )
+            assert figure is not None
+            figure.records = delivery.held_back_lines
+            return measurement, self._dbt_detail(workspace, measurement, with_rows=True)
+
+        figure = Figure("dbt_incremental_run", 0)
+        return self._repeat(figure, self.options.runs, name, one_run)
+
+    # -- the S3 figures (optional) ----------------------------------------------------------------
+
+    def s3_figures(self, prepared: PreparedTier) -> dict[str, Figure]:
+        """The tier read from a local S3 server (moto on 127.0.0.1), as the S3 issue sets it up."""
+        try:
+            from pytests.s3_server import start_moto_server
+        except ImportError as error:
+            raise BenchmarkError(
+                f"--s3 needs the checkout's pytests/s3_server.py and the dev extra (moto, boto3): {error}"
+            ) from error
+        name = prepared.tier.name
+        tier_dir = self.options.work_dir / name
+        logs = tier_dir / "measured"
+        server = start_moto_server(tier_dir / "moto", auth=False)
+        figures: dict[str, Figure] = {}
+        try:
+            bucket = "sparkify-benchmark"
+            _progress(f"{name}: uploading {prepared.raw_dir} to the local S3 server (untimed)")
+            server.upload_tree(prepared.raw_dir / "song_data", bucket, "raw/song_data")
+            server.upload_tree(prepared.raw_dir / "log_data", bucket, "raw/log_data")
+            raw = f"s3://{bucket}/raw"
+            env = {**_os_environ(), **server.dbt_env()}
+            records = prepared.stats.records
+            figures["s3_scan_floor"] = self._repeat(
+                Figure("s3_scan_floor", records),
+                self.options.runs,
+                name,
+                lambda i: self._scan_floor(raw, logs, i, env=env, prefix="s3_"),
+            )
+            workspace = self._workspace(tier_dir / "s3", raw)
+            workspace.extra_env.update(server.dbt_env())
+
+            def s3_run(index: int) -> tuple[Measurement, dict]:
+                workspace.reset_database()
+                measurement = self._measure(
+                    f"{name}: run from S3",
+                    workspace.command(*RUN_WITHOUT_TESTS),
+                    logs / f"s3_dbt_run-{index + 1}.log",
+                    workspace.env(),
+                )
+                return measurement, self._dbt_detail(workspace, measurement, with_rows=True)
+
+            figures["s3_dbt_run"] = self._repeat(
+                Figure("s3_dbt_run", records), self.options.runs, name, s3_run
+            )
+        finally:
+            server.stop()
+        return figures
+
+
+def _os_environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
