@@ -69,11 +69,18 @@ def _serve(connection: Connection, env: dict[str, str]) -> None:
         except Exception as error:  # the test process shows it; the worker keeps serving
             connection.send(("error", f"{type(error).__name__}: {error}"))
     try:
+        from pyspark import SparkContext
         from pyspark.sql import SparkSession
 
+        gateway = SparkContext._gateway
         active = SparkSession.getActiveSession()
         if active is not None:
             active.stop()
+        if gateway is not None:
+            # the JVM ends when its stdin closes; waiting reaps it, or it outlives us as a zombie
+            gateway.shutdown()
+            gateway.proc.stdin.close()
+            gateway.proc.wait(timeout=60)
     finally:
         connection.close()
 

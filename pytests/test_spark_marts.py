@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +120,27 @@ def add_awkward_files(landing: Path) -> None:
     first_song.write_text(json.dumps(json.loads(first_song.read_text()), indent=2))
 
 
+def upgrade_a_free_listener(landing: Path, day_file: Path, duckdb: DbtProject) -> None:
+    """Append a paid event, latest of all, for a listener the built marts hold as free.
+
+    The snapshot then has to close that listener's free version: the merge path of the snapshot
+    materialization, not only its first build.
+    """
+    query = "select min(user_id) from main.users where level = 'free'"
+    free_user = query_duckdb(duckdb.duckdb_path, query)[0][0]
+    assert free_user, "the sample must hold a free listener"
+    template = next(
+        event
+        for path in sorted((landing / "log_data").glob("*/*/*-events.json"))
+        for event in map(json.loads, path.read_text().splitlines())
+        if event.get("userId") == free_user
+    )
+    newest = max(json.loads(line)["ts"] for line in day_file.read_text().splitlines())
+    upgrade = {**template, "level": "paid", "ts": newest + 1000, "sessionId": 999_999, "itemInSession": 0}
+    with day_file.open("a") as handle:
+        handle.write("\n" + json.dumps(upgrade).replace("/", "\\/"))
+
+
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
     reason = java_missing_reason()
@@ -144,7 +165,8 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
         after_full = snapshot(spark, duckdb)
         files_after_full = mart_files(spark)
 
-        deliver(days[-1], raw, landing)
+        new_day = deliver(days[-1], raw, landing)
+        upgrade_a_free_listener(landing, new_day, duckdb)
         # a new month folder: staging registers its partition (and must be safe to re-run)
         spark.dbt("run-operation", STAGE_OPERATION)
         # unit tests do not read the data and passed in the full build
@@ -176,6 +198,8 @@ def test_snapshot_versions_equal_duckdb(lake: Lake) -> None:
         spark_history, duckdb_history = step["level_history"]
         assert duckdb_history, "the snapshot must hold versions"
         assert spark_history == duckdb_history
+    closed = [row for row in lake.after_incremental["level_history"][1] if row[-1].year < 9999]
+    assert closed, "the incremental step must close a version (the upgraded listener's)"
 
 
 def test_bad_records_are_quarantined_alike(lake: Lake) -> None:
@@ -230,6 +254,30 @@ def test_second_staging_run_is_idempotent(lake: Lake) -> None:
     lake.spark.dbt("run-operation", STAGE_OPERATION, "--args", "{select: sparkify.log_data}")
     after = lake.spark.sql("select count(*) as n from sparkify_raw.log_data")[0]["n"]
     assert after == before > 0
+
+
+def newest_event_time(raw: Path) -> datetime:
+    """The largest integer ts of any well-formed log line, computed from the files themselves."""
+    newest = 0
+    for path in (raw / "log_data").glob("*/*/*.json"):
+        for line in path.read_text().splitlines():
+            try:
+                ts = json.loads(line).get("ts")
+            except json.JSONDecodeError:
+                continue
+            if isinstance(ts, int):
+                newest = max(newest, ts)
+    return datetime.fromtimestamp(newest / 1000, UTC)
+
+
+def test_source_freshness_reads_the_raw_log_table(lake: Lake) -> None:
+    # 2018 data is stale by any threshold: the command reports an error, not a failure to run
+    result = lake.spark.dbt("source", "freshness", check=False)
+    assert "Runtime Error" not in result.output, result.output[-3000:]
+    results = json.loads((lake.spark.work_dir / "target" / "sources.json").read_text())["results"]
+    log_data = next(r for r in results if r["unique_id"].endswith(".log_data"))
+    loaded_at = datetime.fromisoformat(log_data["max_loaded_at"])
+    assert loaded_at == newest_event_time(Path(lake.duckdb.raw_data))
 
 
 def test_staging_an_empty_location_fails_naming_it(lake: Lake, tmp_path: Path) -> None:

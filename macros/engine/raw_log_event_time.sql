@@ -11,5 +11,8 @@
 {% endmacro %}
 
 {% macro duckdb__raw_log_event_time() %}
-    {{ sparkify.epoch_ms_to_timestamp("try_cast(json_extract_string(raw_line, '$.ts') as bigint)") }}
+    {# malformed lines have no time; they must not stop the freshness check #}
+    {{ sparkify.epoch_ms_to_timestamp(
+        "case when json_valid(raw_line) then try_cast(json_extract_string(raw_line, '$.ts') as bigint) end"
+    ) }}
 {% endmacro %}

@@ -64,12 +64,13 @@ latest_events as (
 
 ),
 
--- the current level holds since the first event after the listener's last event at another level
+-- the current level holds since the first event after the listener's last event at another
+-- level, in event order (ranks, not times: two events can share a millisecond)
 last_other_level as (
 
     select
         ranked_events.user_id,
-        max(ranked_events.event_at) as last_other_level_at
+        min(ranked_events.recency_rank) as last_other_level_rank
     from ranked_events
     inner join latest_events
         on ranked_events.user_id = latest_events.user_id
@@ -84,16 +85,11 @@ level_since as (
         ranked_events.user_id,
         min(ranked_events.event_at) as level_since
     from ranked_events
-    inner join latest_events
-        on ranked_events.user_id = latest_events.user_id
     left join last_other_level
         on ranked_events.user_id = last_other_level.user_id
     where
-        ranked_events.level = latest_events.level
-        and (
-            last_other_level.last_other_level_at is null
-            or ranked_events.event_at > last_other_level.last_other_level_at
-        )
+        last_other_level.last_other_level_rank is null
+        or ranked_events.recency_rank < last_other_level.last_other_level_rank
     group by ranked_events.user_id
 
 ),

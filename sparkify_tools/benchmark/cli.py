@@ -7,6 +7,7 @@ after every tier so that an interrupted run keeps what it measured. See docs/ben
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import sys
@@ -48,6 +49,23 @@ def _choices(allowed: tuple[str, ...] | list[str], what: str):
     return parse
 
 
+def _tier_runs(text: str) -> dict[str, int]:
+    runs: dict[str, int] = {}
+    for part in (part.strip() for part in text.split(",") if part.strip()):
+        tier, _, count = part.partition("=")
+        if tier not in TIERS:
+            raise argparse.ArgumentTypeError(f"unknown tier {tier}; choose from {', '.join(TIERS)}")
+        runs[tier] = _positive(count)
+    return runs
+
+
+def _setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. memory_limit=3GB)")
+    return key.strip(), value.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     tier_help = "; ".join(f"{tier.name}: {tier.description}" for tier in TIERS.values())
     parser = argparse.ArgumentParser(
@@ -65,13 +83,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference-runs", type=_positive, default=None, help="runs of the reference PySpark job [--runs]"
     )
     parser.add_argument(
+        "--tier-runs",
+        type=_tier_runs,
+        default={},
+        metavar="TIER=N,...",
+        help="runs per figure (reference job included) for some tiers, e.g. 10m=1",
+    )
+    parser.add_argument(
+        "--reference-tiers",
+        type=_choices(list(TIERS), "tier"),
+        default=None,
+        help="tiers the reference PySpark job runs on [every tier]",
+    )
+    parser.add_argument(
         "--figures",
         type=_choices(LOCAL_FIGURES, "figure"),
         default=LOCAL_FIGURES,
         help=f"comma-separated subset of {','.join(LOCAL_FIGURES)} [all]",
     )
     parser.add_argument(
-        "--s3", action="store_true", help="also read the full tier from a local S3 server (moto, dev extra)"
+        "--s3-tiers",
+        type=_choices(list(TIERS), "tier"),
+        default=(),
+        help="tiers also read from a local S3 server (moto on 127.0.0.1; dev extra), e.g. full [none]",
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench_results", help="[%(default)s]")
     parser.add_argument("--cache-dir", type=Path, default=None, help="generated/unpacked tiers [OUT/cache]")
@@ -90,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--duckdb-threads", type=_positive, default=None, help="DuckDB threads [profile's]")
     parser.add_argument("--dbt-threads", type=_positive, default=None, help="dbt threads [profile's]")
+    parser.add_argument(
+        "--duckdb-setting",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="DuckDB setting for the benchmark's copy of the profile (repeatable), e.g. memory_limit=3GB",
+    )
     parser.add_argument(
         "--no-partial-parse",
         action="store_true",
@@ -132,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         duckdb_threads=args.duckdb_threads,
         dbt_threads=args.dbt_threads,
         partial_parse=not args.no_partial_parse,
+        duckdb_settings=dict(args.duckdb_setting),
         keep_work=args.keep_work,
     )
     if "reference_spark" in options.figures:
@@ -141,8 +184,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(
                 "the reference job needs pyspark: install the bench extra, or pass --figures without it"
             )
-    if args.s3 and "full" not in args.tiers:
-        parser.error("--s3 reads the full tier from S3: add full to --tiers")
 
     results: dict = {
         "schema_version": 1,
@@ -161,10 +202,14 @@ def main(argv: list[str] | None = None) -> int:
             "tiers": list(args.tiers),
             "runs": options.runs,
             "reference_runs": options.reference_runs,
+            "tier_runs": args.tier_runs,
+            "reference_tiers": list(args.reference_tiers or args.tiers),
+            "s3_tiers": list(args.s3_tiers),
             "figures": list(options.figures),
             "duckdb_threads": options.duckdb_threads,
             "dbt_threads": options.dbt_threads,
             "partial_parse": options.partial_parse,
+            "duckdb_settings": options.duckdb_settings,
         },
         "overhead": {},
         "tiers": {},
@@ -172,7 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     }
     benchmark = Benchmark(options)
 
+    def tier_options(name: str) -> Options:
+        runs = args.tier_runs.get(name, options.runs)
+        figures = options.figures
+        if args.reference_tiers is not None and name not in args.reference_tiers:
+            figures = tuple(figure for figure in figures if figure != "reference_spark")
+        return dataclasses.replace(
+            options, runs=runs, reference_runs=min(runs, options.reference_runs), figures=figures
+        )
+
     def save() -> dict[str, Path]:
+        results["notes"] = list(benchmark.notes)
         results["finished_at"] = _now()
         results["machine"]["load_average_end"] = _load()
         return write_outputs(results, out)
@@ -196,10 +251,11 @@ def main(argv: list[str] | None = None) -> int:
                     key: figure.summary()
                     for key, figure in benchmark.overhead_figures(str(prepared.raw_dir)).items()
                 }
+            benchmark.options = tier_options(name)
             for key, figure in benchmark.tier_figures(prepared).items():
                 entry["figures"][key] = figure.summary()
                 save()
-            if args.s3 and name == "full":
+            if name in args.s3_tiers:
                 for key, figure in benchmark.s3_figures(prepared).items():
                     entry["figures"][key] = figure.summary()
             save()
@@ -207,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sparkify-benchmark: {error}", file=sys.stderr)
         return 2
     except BenchmarkError as error:
-        results["notes"].append(f"stopped: {str(error).splitlines()[0]}")
+        benchmark.notes.append(f"stopped: {str(error).splitlines()[0]}")
         save()
         print(f"sparkify-benchmark: {error}", file=sys.stderr)
         return 1
@@ -215,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     print(paths["markdown"].read_text())
     for kind, path in paths.items():
         print(f"{kind}: {path}")
-    return 0
+    # figures were written, but a failed dbt command or a figure not measured must not look like success
+    return 1 if benchmark.notes else 0
 
 
 if __name__ == "__main__":

@@ -44,12 +44,21 @@ class DbtWorkspace:
     dbt_threads: int | None = None
     partial_parse: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # DuckDB settings added to this workspace's copy of the duckdb profile, e.g. memory_limit:
+    # how a profile change is tried out before it is proposed for profiles.example.yml
+    duckdb_settings: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         profiles = self.work_dir / "profiles"
         profiles.mkdir(exist_ok=True)
-        shutil.copy(self.project_dir / "profiles.example.yml", profiles / "profiles.yml")
+        if not self.duckdb_settings:
+            shutil.copy(self.project_dir / "profiles.example.yml", profiles / "profiles.yml")
+            return
+        profile = yaml.safe_load((self.project_dir / "profiles.example.yml").read_text())
+        output = profile["sparkify"]["outputs"]["duckdb"]
+        output.setdefault("settings", {}).update(self.duckdb_settings)
+        (profiles / "profiles.yml").write_text(yaml.safe_dump(profile, sort_keys=False))
 
     @property
     def duckdb_path(self) -> Path:

@@ -182,7 +182,9 @@ def markdown(results: dict) -> str:
         f"{machine['memory_bytes'] / GB:.0f} GB RAM; "
         f"load average {machine['load_average_start']} at the start, "
         f"{machine['load_average_end']} at the end. {results['options']['runs']} run(s) per figure "
-        f"({results['options']['reference_runs']} for the reference job): median (min-max).",
+        f"({results['options']['reference_runs']} for the reference job"
+        + "".join(f"; {tier}: {runs}" for tier, runs in results["options"].get("tier_runs", {}).items())
+        + "): median (min-max).",
         "",
     ]
     if machine["load_average_start"][0] > machine["cpu_count"]:
@@ -194,8 +196,8 @@ def markdown(results: dict) -> str:
     lines += [
         "## Figures",
         "",
-        "| tier | input | figure | wall s | CPU s | peak MiB | records/s |",
-        "|---|---|---|---|---|---|---|",
+        "| tier | input | figure | runs | wall s | CPU s | peak MiB | records/s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for tier_name, tier in results["tiers"].items():
         raw = tier["raw"]
@@ -207,13 +209,16 @@ def markdown(results: dict) -> str:
             label = figure["label"]
             if figure_name == "dbt_incremental_run":
                 label += f" — {figure['records']:,} new lines"
+            if figure.get("failed_runs"):
+                label += f" **(dbt failed in {figure['failed_runs']} of {figure['runs']} runs: see notes)**"
             lines.append(
-                f"| {tier_name} | {size} | {label} | {_spread_text(figure['wall_seconds'])} "
+                f"| {tier_name} | {size} | {label} | {figure['runs']} "
+                f"| {_spread_text(figure['wall_seconds'])} "
                 f"| {_spread_text(figure['cpu_seconds'])} "
                 f"| {_spread_text(figure['peak_rss_bytes'], MIB, 0)} "
                 f"| {_spread_text(figure['records_per_second'], 1, 0)} |"
             )
-    lines += ["", "## Ratios (of medians)", ""]
+    ratio_lines = ["", "## Ratios (of medians)", ""]
     ratio_names = {
         "reference_over_dbt_build": "reference ÷ `dbt build`",
         "reference_over_dbt_run": "reference ÷ run",
@@ -227,12 +232,13 @@ def markdown(results: dict) -> str:
         "incremental_over_dbt_build_cpu": "CPU: incremental ÷ `dbt build`",
     }
     tiers = results["tiers"]
-    lines += ["| ratio | " + " | ".join(tiers) + " |", "|---" * (len(tiers) + 1) + "|"]
-    for key, label in ratio_names.items():
-        if not any(key in tier["ratios"] for tier in tiers.values()):
-            continue
+    ratio_lines += ["| ratio | " + " | ".join(tiers) + " |", "|---" * (len(tiers) + 1) + "|"]
+    measured_ratios = [key for key in ratio_names if any(key in tier["ratios"] for tier in tiers.values())]
+    for key in measured_ratios:
         cells = [f"{tier['ratios'][key]:,.3g}" if key in tier["ratios"] else "-" for tier in tiers.values()]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        ratio_lines.append(f"| {ratio_names[key]} | " + " | ".join(cells) + " |")
+    if measured_ratios:
+        lines += ratio_lines
     lines += ["", "## Targets", "", "| tier | target | measured | limit | met |", "|---|---|---|---|---|"]
     for target in results["targets"]:
         met = {True: "yes", False: "**no**", None: "-"}[target["met"]]
@@ -247,7 +253,7 @@ def markdown(results: dict) -> str:
 
 
 def _overhead_section(results: dict) -> list[str]:
-    lines = ["", "## dbt's own overhead", ""]
+    lines: list[str] = []
     for name, label in OVERHEAD_FIGURES.items():
         figure = results.get("overhead", {}).get(name)
         if figure:
@@ -261,11 +267,11 @@ def _overhead_section(results: dict) -> list[str]:
                     f"of {_spread_text(figure['wall_seconds'])} s outside dbt's own elapsed time "
                     "(start-up, parse check, artifacts)"
                 )
-    return lines
+    return ["", "## dbt's own overhead", "", *lines] if lines else []
 
 
 def _profile_section(results: dict, top: int = 8) -> list[str]:
-    lines = ["", "## Where the time goes (median seconds per node)", ""]
+    lines: list[str] = []
     for tier_name, tier in results["tiers"].items():
         for figure_name in ("dbt_run", "dbt_incremental_run", "dbt_build"):
             figure = tier["figures"].get(figure_name)
@@ -277,7 +283,7 @@ def _profile_section(results: dict, top: int = 8) -> list[str]:
             )
             lines.append(f"- **{tier_name}, {figure['label']}** (by type: {kinds}): ")
             lines.append("  " + "; ".join(f"{node} {seconds:,.2f}" for node, seconds in nodes))
-    return lines
+    return ["", "## Where the time goes (median seconds per node)", "", *lines] if lines else []
 
 
 # -- plot ------------------------------------------------------------------------------------------
@@ -285,6 +291,7 @@ def _profile_section(results: dict, top: int = 8) -> list[str]:
 PLOTTED = {
     "dbt_build": ("full dbt build", "o-"),
     "dbt_run": ("full run, no tests", "s-"),
+    "dbt_incremental_run": ("one-day incremental run", "^-."),
     "scan_floor": ("raw scan floor", "v:"),
     "reference_spark": ("reference PySpark job", "D--"),
 }

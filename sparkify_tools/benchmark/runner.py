@@ -10,13 +10,15 @@ unless --no-partial-parse asks to time full parses.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dbt_workspace import RUN_WITHOUT_TESTS, DbtWorkspace, node_timings
+from .dbt_workspace import PROJECT_ROOT, RUN_WITHOUT_TESTS, DbtWorkspace, node_timings
 from .measure import DEFAULT_POLL_SECONDS, Measurement, Spread, run_measured
 from .tiers import PreparedTier, stage_delivery
 
@@ -57,6 +59,7 @@ class Options:
     duckdb_threads: int | None = None
     dbt_threads: int | None = None
     partial_parse: bool = True
+    duckdb_settings: dict[str, str] = field(default_factory=dict)
     poll_seconds: float = DEFAULT_POLL_SECONDS
     keep_work: bool = False
 
@@ -80,6 +83,10 @@ class Figure:
             "records_per_second": Spread.of([self.records / w if w else 0.0 for w in walls]).to_dict(),
             "logs": [m.log_path for m in self.measurements],
         }
+        errors = [d["error"] for d in self.details if d.get("error")]
+        summary["failed_runs"] = len(errors)
+        if errors:
+            summary["errors"] = sorted(set(errors))
         summary.update(_summarise_details(self.details))
         return summary
 
@@ -112,6 +119,16 @@ def _summarise_details(details: list[dict]) -> dict[str, object]:
     return out
 
 
+_DBT_FAILURE = re.compile(r"(Failure in .*|.*Error in (model|test|seed|snapshot) .*|Got \d+ results?.*)")
+
+
+def dbt_failure_summary(measurement: Measurement) -> str:
+    """The lines of a failed dbt command's output that say what failed, on one line."""
+    text = Path(measurement.log_path).read_text(errors="replace")
+    found = [re.sub(r"\x1b\[[0-9;]*m", "", m.group(0)).strip() for m in _DBT_FAILURE.finditer(text)]
+    return "; ".join(dict.fromkeys(found)) or f"exit {measurement.returncode}"
+
+
 def _progress(message: str) -> None:
     print(f"[benchmark] {message}", file=sys.stderr, flush=True)
 
@@ -130,14 +147,31 @@ def _last_json_line(measurement: Measurement) -> dict:
 class Benchmark:
     def __init__(self, options: Options) -> None:
         self.options = options
+        # what went wrong without stopping the benchmark (a failed data test, a failed figure)
+        self.notes: list[str] = []
+
+    def _figure(self, tier_name: str, figure_name: str, measure: Callable[[], Figure]) -> Figure | None:
+        """One figure; a failure of its setup is noted and the benchmark goes on with the next."""
+        try:
+            return measure()
+        except BenchmarkError as error:
+            self.notes.append(f"{tier_name}: {figure_name} not measured: {str(error).splitlines()[0]}")
+            _progress(f"{tier_name}: {figure_name} not measured:\n{error}")
+            return None
 
     def _measure(
-        self, what: str, command: Sequence[str], log_path: Path, env: dict[str, str] | None
+        self,
+        what: str,
+        command: Sequence[str],
+        log_path: Path,
+        env: dict[str, str] | None,
+        *,
+        tolerate_failure: bool = False,
     ) -> Measurement:
         measurement = run_measured(
             command, log_path=log_path, env=env, poll_seconds=self.options.poll_seconds
         )
-        if not measurement.ok:
+        if not measurement.ok and not tolerate_failure:
             raise BenchmarkError(
                 f"{what} failed (exit {measurement.returncode}; full log {log_path}):\n"
                 f"{measurement.log_tail()}"
@@ -151,6 +185,7 @@ class Benchmark:
             duckdb_threads=self.options.duckdb_threads,
             dbt_threads=self.options.dbt_threads,
             partial_parse=self.options.partial_parse,
+            duckdb_settings=dict(self.options.duckdb_settings),
         )
 
     def _repeat(
@@ -203,35 +238,45 @@ class Benchmark:
         figures: dict[str, Figure] = {}
         name = prepared.tier.name
 
+        wanted: dict[str, Callable[[], Figure]] = {}
         if "scan_floor" in options.figures:
-            figures["scan_floor"] = self._repeat(
+            wanted["scan_floor"] = lambda: self._repeat(
                 Figure("scan_floor", records), options.runs, name, lambda i: self._scan_floor(raw, logs, i)
             )
 
         workspace = self._workspace(tier_dir / "full", raw)
-        if options.partial_parse and {"dbt_build", "dbt_run"} & set(options.figures):
+        parsed: list[bool] = []
+
+        def warm_parse() -> None:
             # untimed: later commands in this workspace start from a saved parse, as a developer's do
-            self._measure(
-                f"{name}: dbt parse", workspace.command("parse"), logs / "parse.log", workspace.env()
-            )
+            if options.partial_parse and not parsed:
+                self._measure(
+                    f"{name}: dbt parse", workspace.command("parse"), logs / "parse.log", workspace.env()
+                )
+                parsed.append(True)
+
         for figure_name, args in (("dbt_build", ("build",)), ("dbt_run", RUN_WITHOUT_TESTS)):
             if figure_name not in options.figures:
                 continue
 
             def full_build(index: int, figure_name: str = figure_name, args: tuple[str, ...] = args):
+                warm_parse()
                 workspace.reset_database()
                 measurement = self._measure(
                     f"{name}: dbt {' '.join(args)}",
                     workspace.command(*args),
                     logs / f"{figure_name}-{index + 1}.log",
                     workspace.env(),
+                    tolerate_failure=True,
                 )
                 return measurement, self._dbt_detail(workspace, measurement, with_rows=True)
 
-            figures[figure_name] = self._repeat(Figure(figure_name, records), options.runs, name, full_build)
+            wanted[figure_name] = lambda figure_name=figure_name, full_build=full_build: self._repeat(
+                Figure(figure_name, records), options.runs, name, full_build
+            )
 
         if "dbt_incremental_run" in options.figures:
-            figures["dbt_incremental_run"] = self._incremental(prepared, tier_dir, logs)
+            wanted["dbt_incremental_run"] = lambda: self._incremental(prepared, tier_dir, logs)
 
         if "reference_spark" in options.figures:
             out = tier_dir / "reference_out"
@@ -254,11 +299,21 @@ class Benchmark:
                     "query_seconds": report.get("seconds"),
                 }
 
-            figures["reference_spark"] = self._repeat(
-                Figure("reference_spark", records), options.reference_runs, name, reference
-            )
-            if not options.keep_work:
-                shutil.rmtree(out, ignore_errors=True)
+            def reference_figure() -> Figure:
+                try:
+                    return self._repeat(
+                        Figure("reference_spark", records), options.reference_runs, name, reference
+                    )
+                finally:
+                    if not options.keep_work:
+                        shutil.rmtree(out, ignore_errors=True)
+
+            wanted["reference_spark"] = reference_figure
+
+        for figure_name, measure in wanted.items():
+            figure = self._figure(name, figure_name, measure)
+            if figure is not None:
+                figures[figure_name] = figure
         return figures
 
     def _scan_floor(
@@ -285,8 +340,16 @@ class Benchmark:
             "dbt_overhead_seconds": round(measurement.wall_seconds - elapsed, 3) if elapsed else None,
             "node_seconds": node_timings(results),
         }
+        if not measurement.ok:
+            # timed all the same (a failed data test still built every model), but flagged
+            detail["error"] = dbt_failure_summary(measurement)
+            self.notes.append(f"dbt failed ({detail['error']}); log {measurement.log_path}")
         if with_rows:
-            detail["mart_rows"] = workspace.mart_rows()
+            try:
+                detail["mart_rows"] = workspace.mart_rows()
+            except Exception as error:  # a failed build may leave a mart missing
+                detail["mart_rows"] = {}
+                detail.setdefault("error", f"marts unreadable: {error}")
         return detail
 
     def _incremental(self, prepared: PreparedTier, tier_dir: Path, logs: Path) -> Figure:
@@ -311,6 +374,7 @@ class Benchmark:
                 workspace.command(*RUN_WITHOUT_TESTS),
                 logs / f"dbt_incremental_run-{index + 1}.log",
                 workspace.env(),
+                tolerate_failure=True,
             )
             assert figure is not None
             figure.records = delivery.held_back_lines
@@ -323,13 +387,17 @@ class Benchmark:
 
     def s3_figures(self, prepared: PreparedTier) -> dict[str, Figure]:
         """The tier read from a local S3 server (moto on 127.0.0.1), as the S3 issue sets it up."""
+        name = prepared.tier.name
         try:
+            # the S3 issue's test server: part of the checkout (not the package), needs the dev extra
+            if str(PROJECT_ROOT) not in sys.path:
+                sys.path.insert(0, str(PROJECT_ROOT))
             from pytests.s3_server import start_moto_server
         except ImportError as error:
-            raise BenchmarkError(
-                f"--s3 needs the checkout's pytests/s3_server.py and the dev extra (moto, boto3): {error}"
-            ) from error
-        name = prepared.tier.name
+            self.notes.append(
+                f"{name}: S3 figures not measured: pytests/s3_server.py unusable here ({error})"
+            )
+            return {}
         tier_dir = self.options.work_dir / name
         logs = tier_dir / "measured"
         server = start_moto_server(tier_dir / "moto", auth=False)
@@ -340,14 +408,8 @@ class Benchmark:
             server.upload_tree(prepared.raw_dir / "song_data", bucket, "raw/song_data")
             server.upload_tree(prepared.raw_dir / "log_data", bucket, "raw/log_data")
             raw = f"s3://{bucket}/raw"
-            env = {**_os_environ(), **server.dbt_env()}
+            env = {**os.environ, **server.dbt_env()}
             records = prepared.stats.records
-            figures["s3_scan_floor"] = self._repeat(
-                Figure("s3_scan_floor", records),
-                self.options.runs,
-                name,
-                lambda i: self._scan_floor(raw, logs, i, env=env, prefix="s3_"),
-            )
             workspace = self._workspace(tier_dir / "s3", raw)
             workspace.extra_env.update(server.dbt_env())
 
@@ -358,18 +420,25 @@ class Benchmark:
                     workspace.command(*RUN_WITHOUT_TESTS),
                     logs / f"s3_dbt_run-{index + 1}.log",
                     workspace.env(),
+                    tolerate_failure=True,
                 )
                 return measurement, self._dbt_detail(workspace, measurement, with_rows=True)
 
-            figures["s3_dbt_run"] = self._repeat(
-                Figure("s3_dbt_run", records), self.options.runs, name, s3_run
-            )
+            wanted: dict[str, Callable[[], Figure]] = {
+                "s3_scan_floor": lambda: self._repeat(
+                    Figure("s3_scan_floor", records),
+                    self.options.runs,
+                    name,
+                    lambda i: self._scan_floor(raw, logs, i, env=env, prefix="s3_"),
+                ),
+                "s3_dbt_run": lambda: self._repeat(
+                    Figure("s3_dbt_run", records), self.options.runs, name, s3_run
+                ),
+            }
+            for figure_name, measure in wanted.items():
+                figure = self._figure(name, figure_name, measure)
+                if figure is not None:
+                    figures[figure_name] = figure
         finally:
             server.stop()
         return figures
-
-
-def _os_environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
