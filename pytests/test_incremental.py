@@ -85,6 +85,12 @@ def test_incremental_build_reads_only_new_files(tmp_path: Path, month_of_raw_dat
     delivered_lines = sum(count_lines(raw / day.relative_to(raw)) for day in days[:4])
     assert staged[0] == (delivered_lines, 0)
 
+    # DuckDB lists the files at compile time: the run read the one new log file and no song file
+    compiled = project.work_dir / "target" / "compiled" / "sparkify" / "models" / "staging" / "sparkify"
+    new_file = landing / days[3].relative_to(raw)
+    assert f"read_csv(['{new_file}']," in (compiled / "stg_sparkify__log_records.sql").read_text()
+    assert "no_new_files" in (compiled / "stg_sparkify__song_records.sql").read_text()
+
     # forget_raw_file makes the next build read a file again, on purpose
     project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": str(ingested)}))
     project.dbt("run")

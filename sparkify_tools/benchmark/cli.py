@@ -80,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--runs", type=_positive, default=3, help="runs per figure [%(default)s]")
     parser.add_argument(
-        "--reference-runs", type=_positive, default=None, help="runs of the reference PySpark job [--runs]"
+        "--reference-runs",
+        type=_positive,
+        default=None,
+        help="runs of the Spark figures: the reference job, the project on Spark [--runs]",
     )
     parser.add_argument(
         "--tier-runs",
@@ -106,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_choices(list(TIERS), "tier"),
         default=(),
         help="tiers also read from a local S3 server (moto on 127.0.0.1; dev extra), e.g. full [none]",
+    )
+    parser.add_argument(
+        "--spark-tiers",
+        type=_choices(list(TIERS), "tier"),
+        default=(),
+        help="tiers the dbt project also builds on Spark (profile output spark; spark extra) [none]",
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench_results", help="[%(default)s]")
     parser.add_argument("--cache-dir", type=Path, default=None, help="generated/unpacked tiers [OUT/cache]")
@@ -205,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             "tier_runs": args.tier_runs,
             "reference_tiers": list(args.reference_tiers or args.tiers),
             "s3_tiers": list(args.s3_tiers),
+            "spark_tiers": list(args.spark_tiers),
             "figures": list(options.figures),
             "duckdb_threads": options.duckdb_threads,
             "dbt_threads": options.dbt_threads,
@@ -254,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
             benchmark.options = tier_options(name)
             for key, figure in benchmark.tier_figures(prepared).items():
                 entry["figures"][key] = figure.summary()
+                save()
+            if name in args.spark_tiers:
+                for key, figure in benchmark.spark_figures(prepared).items():
+                    entry["figures"][key] = figure.summary()
                 save()
             if name in args.s3_tiers:
                 for key, figure in benchmark.s3_figures(prepared).items():

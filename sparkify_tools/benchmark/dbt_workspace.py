@@ -43,6 +43,8 @@ class DbtWorkspace:
     # dbt's threads (models run side by side); None: the profile's
     dbt_threads: int | None = None
     partial_parse: bool = True
+    # profile output: duckdb, or spark (dbt-spark's session method: the project on Spark)
+    target: str = "duckdb"
     extra_env: dict[str, str] = field(default_factory=dict)
     # DuckDB settings added to this workspace's copy of the duckdb profile, e.g. memory_limit:
     # how a profile change is tried out before it is proposed for profiles.example.yml
@@ -75,8 +77,10 @@ class DbtWorkspace:
                 "DBT_PROFILES_DIR": str(self.work_dir / "profiles"),
                 "DBT_TARGET_PATH": str(self.target_dir),
                 "DBT_LOG_PATH": str(self.work_dir / "logs"),
-                "DBT_TARGET": "duckdb",
+                "DBT_TARGET": self.target,
                 "SPARKIFY_DUCKDB_PATH": str(self.duckdb_path),
+                "SPARKIFY_SPARK_WAREHOUSE": str(self.work_dir / "spark-warehouse"),
+                "SPARKIFY_SPARK_METASTORE": str(self.work_dir / "spark-metastore"),
                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             }
         )
@@ -98,6 +102,8 @@ class DbtWorkspace:
         """Forget every table: the next build starts from nothing, as a first build does."""
         for path in (self.duckdb_path, self.duckdb_path.with_name(self.duckdb_path.name + ".wal")):
             path.unlink(missing_ok=True)
+        for folder in ("spark-warehouse", "spark-metastore", "spark-metastore.log"):
+            shutil.rmtree(self.work_dir / folder, ignore_errors=True)
 
     def run_results(self) -> dict:
         path = self.target_dir / "run_results.json"

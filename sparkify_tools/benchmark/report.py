@@ -41,6 +41,7 @@ def tier_ratios(tier: dict) -> dict[str, float | None]:
         "incremental_over_dbt_build": _ratio(incremental, build),
         "incremental_over_dbt_run": _ratio(incremental, run),
         "s3_dbt_run_over_local_dbt_run": _ratio(_median(tier, "s3_dbt_run"), run),
+        "reference_over_spark_dbt_build": _ratio(reference, _median(tier, "spark_dbt_build")),
         # CPU seconds suffer far less than wall time from other work on a shared machine
         "reference_over_dbt_build_cpu": _ratio(
             _median(tier, "reference_spark", "cpu_seconds"), _median(tier, "dbt_build", "cpu_seconds")
@@ -227,6 +228,7 @@ def markdown(results: dict) -> str:
         "incremental_over_dbt_build": "incremental ÷ full `dbt build`",
         "incremental_over_dbt_run": "incremental ÷ full run",
         "s3_dbt_run_over_local_dbt_run": "run from S3 ÷ local",
+        "reference_over_spark_dbt_build": "reference ÷ the project on Spark",
         "reference_over_dbt_build_cpu": "CPU: reference ÷ `dbt build`",
         "dbt_run_over_scan_floor_cpu": "CPU: run ÷ scan floor",
         "incremental_over_dbt_build_cpu": "CPU: incremental ÷ `dbt build`",
@@ -294,6 +296,7 @@ PLOTTED = {
     "dbt_incremental_run": ("one-day incremental run", "^-."),
     "scan_floor": ("raw scan floor", "v:"),
     "reference_spark": ("reference PySpark job", "D--"),
+    "spark_dbt_build": ("the project on Spark (dbt build)", "P--"),
 }
 
 

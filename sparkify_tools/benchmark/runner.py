@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .dbt_workspace import PROJECT_ROOT, RUN_WITHOUT_TESTS, DbtWorkspace, node_timings
 from .measure import DEFAULT_POLL_SECONDS, Measurement, Spread, run_measured
-from .tiers import PreparedTier, stage_delivery
+from .tiers import PreparedTier, TierError, stage_delivery
 
 # figure name -> what it measures, in report order
 FIGURES = {
@@ -31,6 +31,7 @@ FIGURES = {
     "reference_spark": "reference PySpark job",
     "s3_scan_floor": "raw scan floor from local S3",
     "s3_dbt_run": "full run, no tests, from local S3",
+    "spark_dbt_build": "the project on Spark: full `dbt build` (dbt-spark session)",
 }
 OVERHEAD_FIGURES = {
     "dbt_parse_cold": "`dbt parse --no-partial-parse` (no data read)",
@@ -154,7 +155,7 @@ class Benchmark:
         """One figure; a failure of its setup is noted and the benchmark goes on with the next."""
         try:
             return measure()
-        except BenchmarkError as error:
+        except (BenchmarkError, TierError) as error:
             self.notes.append(f"{tier_name}: {figure_name} not measured: {str(error).splitlines()[0]}")
             _progress(f"{tier_name}: {figure_name} not measured:\n{error}")
             return None
@@ -382,6 +383,48 @@ class Benchmark:
 
         figure = Figure("dbt_incremental_run", 0)
         return self._repeat(figure, self.options.runs, name, one_run)
+
+    # -- the project on Spark (optional) ----------------------------------------------------------
+
+    def spark_figures(self, prepared: PreparedTier) -> dict[str, Figure]:
+        """The same dbt project on Spark (profile output `spark`), beside the reference job."""
+        name = prepared.tier.name
+        tier_dir = self.options.work_dir / name
+        logs = tier_dir / "measured"
+        workspace = self._workspace(tier_dir / "spark", str(prepared.raw_dir))
+        workspace.target = "spark"
+
+        def spark_build(index: int) -> tuple[Measurement, dict]:
+            workspace.reset_database()
+            # untimed: registering the raw files as tables reads no data (docs/spark.md)
+            self._measure(
+                f"{name}: stage_external_sources on Spark",
+                workspace.command("run-operation", "stage_external_sources"),
+                logs / f"spark-stage-{index + 1}.log",
+                workspace.env(),
+            )
+            measurement = self._measure(
+                f"{name}: dbt build on Spark",
+                workspace.command("build"),
+                logs / f"spark_dbt_build-{index + 1}.log",
+                workspace.env(),
+                tolerate_failure=True,
+            )
+            return measurement, self._dbt_detail(workspace, measurement, with_rows=False)
+
+        figure = self._figure(
+            name,
+            "spark_dbt_build",
+            lambda: self._repeat(
+                Figure("spark_dbt_build", prepared.stats.records),
+                self.options.reference_runs,
+                name,
+                spark_build,
+            ),
+        )
+        if not self.options.keep_work:
+            workspace.reset_database()
+        return {"spark_dbt_build": figure} if figure else {}
 
     # -- the S3 figures (optional) ----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ with
 
 source as (
 
-    select * from {{ source('sparkify', 'log_data') }}
+    select * from {{ unread_raw_files(source('sparkify', 'log_data')) }}
 
 ),
 
@@ -35,9 +35,7 @@ parsed as (
 new_records as (
 
     select * from parsed
-    {% if is_incremental() %}
-    where source_file not in (select distinct source_file from {{ this }})
-    {% endif %}
+    {{ only_new_raw_files() }}
 
 ),
 

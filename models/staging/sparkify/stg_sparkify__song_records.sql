@@ -14,7 +14,7 @@ with
 
 source as (
 
-    select * from {{ source('sparkify', 'song_data') }}
+    select * from {{ unread_raw_files(source('sparkify', 'song_data')) }}
 
 ),
 
@@ -27,9 +27,7 @@ parsed as (
 new_records as (
 
     select * from parsed
-    {% if is_incremental() %}
-    where source_file not in (select distinct source_file from {{ this }})
-    {% endif %}
+    {{ only_new_raw_files() }}
 
 ),
 
