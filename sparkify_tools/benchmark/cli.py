@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="tiers also read from a local S3 server (moto on 127.0.0.1; dev extra), e.g. full [none]",
     )
     parser.add_argument(
+        "--s3-threads",
+        type=_positive,
+        default=16,
+        help="DuckDB threads for the S3 figures: reading many small objects is latency bound [%(default)s]",
+    )
+    parser.add_argument(
         "--spark-tiers",
         type=_choices(list(TIERS), "tier"),
         default=(),
@@ -181,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         reference_runs=args.reference_runs or args.runs,
         figures=args.figures,
         duckdb_threads=args.duckdb_threads,
+        s3_threads=args.s3_threads,
         dbt_threads=args.dbt_threads,
         partial_parse=not args.no_partial_parse,
         duckdb_settings=dict(args.duckdb_setting),
@@ -217,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             "spark_tiers": list(args.spark_tiers),
             "figures": list(options.figures),
             "duckdb_threads": options.duckdb_threads,
+            "s3_threads": options.s3_threads,
             "dbt_threads": options.dbt_threads,
             "partial_parse": options.partial_parse,
             "duckdb_settings": options.duckdb_settings,

@@ -58,6 +58,8 @@ class Options:
         "reference_spark",
     )
     duckdb_threads: int | None = None
+    # DuckDB threads for the S3 figures: each thread keeps one request in flight
+    s3_threads: int = 16
     dbt_threads: int | None = None
     partial_parse: bool = True
     duckdb_settings: dict[str, str] = field(default_factory=dict)
@@ -318,11 +320,18 @@ class Benchmark:
         return figures
 
     def _scan_floor(
-        self, raw: str, logs: Path, index: int, env: dict[str, str] | None = None, prefix: str = ""
+        self,
+        raw: str,
+        logs: Path,
+        index: int,
+        env: dict[str, str] | None = None,
+        prefix: str = "",
+        threads: int | None = None,
     ):
         command = [sys.executable, "-m", "sparkify_tools.benchmark.scan_floor", raw]
-        if self.options.duckdb_threads:
-            command += ["--threads", str(self.options.duckdb_threads)]
+        threads = threads or self.options.duckdb_threads
+        if threads:
+            command += ["--threads", str(threads)]
         measurement = self._measure(
             f"{prefix}scan floor of {raw}", command, logs / f"{prefix}scan_floor-{index + 1}.log", env
         )
@@ -455,6 +464,8 @@ class Benchmark:
             records = prepared.stats.records
             workspace = self._workspace(tier_dir / "s3", raw)
             workspace.extra_env.update(server.dbt_env())
+            # many small objects: latency bound, one request in flight per DuckDB thread
+            workspace.duckdb_threads = self.options.s3_threads
 
             def s3_run(index: int) -> tuple[Measurement, dict]:
                 workspace.reset_database()
@@ -472,7 +483,9 @@ class Benchmark:
                     Figure("s3_scan_floor", records),
                     self.options.runs,
                     name,
-                    lambda i: self._scan_floor(raw, logs, i, env=env, prefix="s3_"),
+                    lambda i: self._scan_floor(
+                        raw, logs, i, env=env, prefix="s3_", threads=self.options.s3_threads
+                    ),
                 ),
                 "s3_dbt_run": lambda: self._repeat(
                     Figure("s3_dbt_run", records), self.options.runs, name, s3_run
