@@ -159,6 +159,40 @@ judged as (
 
 ),
 
+-- the raw text is kept only where someone has to look at it; dropping it before the window below
+-- keeps that from holding every line's text in memory
+narrowed as (
+
+    select
+        source_file,
+        line_number,
+        event_key,
+        user_id,
+        session_id,
+        item_in_session,
+        first_name,
+        last_name,
+        gender,
+        level,
+        location,
+        user_agent,
+        auth,
+        registration_epoch_ms,
+        page,
+        page_category,
+        is_song_play,
+        http_method,
+        http_status,
+        song_title,
+        artist_name,
+        song_length,
+        event_epoch_ms,
+        rejection_reason,
+        case when rejection_reason is not null then raw_text end as raw_text
+    from judged
+
+),
+
 {% if is_incremental() %}
 already_loaded as (
 
@@ -172,18 +206,18 @@ already_loaded as (
 deduplicated as (
 
     select
-        judged.*,
-        judged.rejection_reason is null
+        narrowed.*,
+        narrowed.rejection_reason is null
         and (
             row_number() over (
-                partition by judged.rejection_reason is null, judged.event_key
-                order by judged.source_file, judged.line_number
+                partition by narrowed.rejection_reason is null, narrowed.event_key
+                order by narrowed.source_file, narrowed.line_number
             ) > 1
             {% if is_incremental() %}
-            or judged.event_key in (select event_key from already_loaded)
+            or narrowed.event_key in (select event_key from already_loaded)
             {% endif %}
         ) as is_duplicate
-    from judged
+    from narrowed
 
 ),
 
@@ -216,8 +250,7 @@ final as (
         {{ epoch_ms_to_timestamp('event_epoch_ms') }} as event_at,
         rejection_reason,
         is_duplicate,
-        -- the raw text is kept only where someone has to look at it
-        case when rejection_reason is not null then raw_text end as raw_text
+        raw_text
     from deduplicated
 
 )
