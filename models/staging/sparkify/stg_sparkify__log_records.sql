@@ -187,6 +187,7 @@ narrowed as (
         artist_name,
         song_length,
         event_epoch_ms,
+        {{ epoch_ms_to_timestamp('event_epoch_ms') }} as event_at,
         rejection_reason,
         case when rejection_reason is not null then raw_text end as raw_text
     from judged
@@ -203,7 +204,7 @@ already_loaded as (
 ),
 {% endif %}
 
-deduplicated as (
+final as (
 
     select
         narrowed.*,
@@ -218,40 +219,6 @@ deduplicated as (
             {% endif %}
         ) as is_duplicate
     from narrowed
-
-),
-
-final as (
-
-    select
-        source_file,
-        line_number,
-        event_key,
-        user_id,
-        session_id,
-        item_in_session,
-        first_name,
-        last_name,
-        gender,
-        level,
-        location,
-        user_agent,
-        auth,
-        registration_epoch_ms,
-        page,
-        page_category,
-        is_song_play,
-        http_method,
-        http_status,
-        song_title,
-        artist_name,
-        song_length,
-        event_epoch_ms,
-        {{ epoch_ms_to_timestamp('event_epoch_ms') }} as event_at,
-        rejection_reason,
-        is_duplicate,
-        raw_text
-    from deduplicated
 
 )
 
