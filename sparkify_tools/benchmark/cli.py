@@ -270,17 +270,15 @@ def main(argv: list[str] | None = None) -> int:
                     for key, figure in benchmark.overhead_figures(str(prepared.raw_dir)).items()
                 }
             benchmark.options = tier_options(name)
-            for key, figure in benchmark.tier_figures(prepared).items():
-                entry["figures"][key] = figure.summary()
-                save()
+            measures = [benchmark.tier_figures]
             if name in args.spark_tiers:
-                for key, figure in benchmark.spark_figures(prepared).items():
+                measures.append(benchmark.spark_figures)
+            if name in args.s3_tiers:
+                measures.append(benchmark.s3_figures)
+            for measure in measures:
+                for key, figure in measure(prepared).items():
                     entry["figures"][key] = figure.summary()
                 save()
-            if name in args.s3_tiers:
-                for key, figure in benchmark.s3_figures(prepared).items():
-                    entry["figures"][key] = figure.summary()
-            save()
     except (TierError, FileNotFoundError) as error:
         print(f"sparkify-benchmark: {error}", file=sys.stderr)
         return 2

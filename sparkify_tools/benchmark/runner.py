@@ -153,14 +153,16 @@ class Benchmark:
         # what went wrong without stopping the benchmark (a failed data test, a failed figure)
         self.notes: list[str] = []
 
-    def _figure(self, tier_name: str, figure_name: str, measure: Callable[[], Figure]) -> Figure | None:
-        """One figure; a failure of its setup is noted and the benchmark goes on with the next."""
-        try:
-            return measure()
-        except (BenchmarkError, TierError) as error:
-            self.notes.append(f"{tier_name}: {figure_name} not measured: {str(error).splitlines()[0]}")
-            _progress(f"{tier_name}: {figure_name} not measured:\n{error}")
-            return None
+    def _figures(self, tier_name: str, wanted: dict[str, Callable[[], Figure]]) -> dict[str, Figure]:
+        """Each wanted figure; a failure of one's setup is noted and the benchmark goes on."""
+        figures: dict[str, Figure] = {}
+        for figure_name, measure in wanted.items():
+            try:
+                figures[figure_name] = measure()
+            except (BenchmarkError, TierError) as error:
+                self.notes.append(f"{tier_name}: {figure_name} not measured: {str(error).splitlines()[0]}")
+                _progress(f"{tier_name}: {figure_name} not measured:\n{error}")
+        return figures
 
     def _measure(
         self,
@@ -181,15 +183,14 @@ class Benchmark:
             )
         return measurement
 
-    def _workspace(self, path: Path, raw_data: str) -> DbtWorkspace:
-        return DbtWorkspace(
-            work_dir=path,
-            raw_data=raw_data,
-            duckdb_threads=self.options.duckdb_threads,
-            dbt_threads=self.options.dbt_threads,
-            partial_parse=self.options.partial_parse,
-            duckdb_settings=dict(self.options.duckdb_settings),
-        )
+    def _workspace(self, path: Path, raw_data: str, **overrides) -> DbtWorkspace:
+        settings = {
+            "duckdb_threads": self.options.duckdb_threads,
+            "dbt_threads": self.options.dbt_threads,
+            "partial_parse": self.options.partial_parse,
+            "duckdb_settings": dict(self.options.duckdb_settings),
+        }
+        return DbtWorkspace(work_dir=path, raw_data=raw_data, **{**settings, **overrides})
 
     def _repeat(
         self,
@@ -238,7 +239,6 @@ class Benchmark:
         raw = str(prepared.raw_dir)
         records = prepared.stats.records
         logs = tier_dir / "measured"
-        figures: dict[str, Figure] = {}
         name = prepared.tier.name
 
         wanted: dict[str, Callable[[], Figure]] = {}
@@ -313,11 +313,7 @@ class Benchmark:
 
             wanted["reference_spark"] = reference_figure
 
-        for figure_name, measure in wanted.items():
-            figure = self._figure(name, figure_name, measure)
-            if figure is not None:
-                figures[figure_name] = figure
-        return figures
+        return self._figures(name, wanted)
 
     def _scan_floor(
         self,
@@ -400,8 +396,7 @@ class Benchmark:
         name = prepared.tier.name
         tier_dir = self.options.work_dir / name
         logs = tier_dir / "measured"
-        workspace = self._workspace(tier_dir / "spark", str(prepared.raw_dir))
-        workspace.target = "spark"
+        workspace = self._workspace(tier_dir / "spark", str(prepared.raw_dir), target="spark")
 
         def spark_build(index: int) -> tuple[Measurement, dict]:
             workspace.reset_database()
@@ -421,19 +416,20 @@ class Benchmark:
             )
             return measurement, self._dbt_detail(workspace, measurement, with_rows=False)
 
-        figure = self._figure(
+        figures = self._figures(
             name,
-            "spark_dbt_build",
-            lambda: self._repeat(
-                Figure("spark_dbt_build", prepared.stats.records),
-                self.options.reference_runs,
-                name,
-                spark_build,
-            ),
+            {
+                "spark_dbt_build": lambda: self._repeat(
+                    Figure("spark_dbt_build", prepared.stats.records),
+                    self.options.reference_runs,
+                    name,
+                    spark_build,
+                )
+            },
         )
         if not self.options.keep_work:
             workspace.reset_database()
-        return {"spark_dbt_build": figure} if figure else {}
+        return figures
 
     # -- the S3 figures (optional) ----------------------------------------------------------------
 
@@ -453,7 +449,6 @@ class Benchmark:
         tier_dir = self.options.work_dir / name
         logs = tier_dir / "measured"
         server = start_moto_server(tier_dir / "moto", auth=False)
-        figures: dict[str, Figure] = {}
         try:
             bucket = "sparkify-benchmark"
             _progress(f"{name}: uploading {prepared.raw_dir} to the local S3 server (untimed)")
@@ -462,10 +457,10 @@ class Benchmark:
             raw = f"s3://{bucket}/raw"
             env = {**os.environ, **server.dbt_env()}
             records = prepared.stats.records
-            workspace = self._workspace(tier_dir / "s3", raw)
-            workspace.extra_env.update(server.dbt_env())
             # many small objects: latency bound, one request in flight per DuckDB thread
-            workspace.duckdb_threads = self.options.s3_threads
+            workspace = self._workspace(
+                tier_dir / "s3", raw, duckdb_threads=self.options.s3_threads, extra_env=server.dbt_env()
+            )
 
             def s3_run(index: int) -> tuple[Measurement, dict]:
                 workspace.reset_database()
@@ -491,10 +486,6 @@ class Benchmark:
                     Figure("s3_dbt_run", records), self.options.runs, name, s3_run
                 ),
             }
-            for figure_name, measure in wanted.items():
-                figure = self._figure(name, figure_name, measure)
-                if figure is not None:
-                    figures[figure_name] = figure
+            return self._figures(name, wanted)
         finally:
             server.stop()
-        return figures
