@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+# The five marts analysts query and their keys: the one list the tests and tools use.
 MART_KEYS = {
     "songplays": "songplay_id",
     "users": "user_id",
@@ -18,6 +19,10 @@ MART_KEYS = {
     "artists": "artist_id",
     "time": "start_time",
 }
+MART_NAMES = tuple(MART_KEYS)
+# Columns that say when a row was processed, not what it holds: they differ between an incremental
+# build and a full refresh by design, so comparisons leave them out.
+BOOKKEEPING_COLUMNS = frozenset({"ingested_at"})
 
 
 def normalise(value: Any) -> Any:
@@ -73,14 +78,63 @@ def diff_marts(
     return problems
 
 
+def without_bookkeeping(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in BOOKKEEPING_COLUMNS} for row in rows]
+
+
 def read_duckdb_marts(database: Path, schema: str = "main") -> dict[str, list[dict[str, Any]]]:
     with duckdb.connect(str(database), read_only=True) as connection:
         marts = {}
         for mart in MART_KEYS:
             relation = connection.sql(f'select * from {schema}."{mart}"')
             names = relation.columns
-            marts[mart] = [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+            marts[mart] = without_bookkeeping([dict(zip(names, row, strict=True)) for row in relation.fetchall()])
         return marts
+
+
+Query = Callable[[str], list[dict[str, Any]]]
+
+# What an incremental build must leave equal to a full refresh, besides the marts: the snapshot's
+# current versions (what level each listener is at, since when) and the ops models.
+STATE_QUERIES = {
+    "current_levels": "select user_id, level, level_since from {snapshots}.users_level_history "
+    "where dbt_valid_to = cast('9999-12-31' as timestamp)",
+    "log_line_accounting": "select * from {marts}.log_line_accounting",
+    "quarantined_records": "select source_table, source_file, line_number, raw_text, rejection_reason "
+    "from {marts}.quarantined_records",
+}
+
+
+def read_warehouse_state(query: Query, marts: str, snapshots: str) -> dict[str, list[tuple]]:
+    """Marts, current snapshot rows and ops models as sorted tuples, bookkeeping left out."""
+    state: dict[str, list[tuple]] = {}
+    statements = {mart: f'select * from {marts}."{mart}"' for mart in MART_KEYS}
+    statements |= {name: sql.format(marts=marts, snapshots=snapshots) for name, sql in STATE_QUERIES.items()}
+    for name, sql in statements.items():
+        rows = without_bookkeeping(query(sql))
+        state[name] = sorted((tuple(normalise(v) for v in row.values()) for row in rows), key=repr)
+    return state
+
+
+def duckdb_query(database: Path) -> Query:
+    def run(sql: str) -> list[dict[str, Any]]:
+        with duckdb.connect(str(database), read_only=True) as connection:
+            relation = connection.sql(sql)
+            return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+
+    return run
+
+
+def diff_states(actual: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
+    """Which parts of two warehouse states differ, with the first differing rows of each."""
+    problems = []
+    for name, want in expected.items():
+        got = actual[name]
+        if got != want:
+            extra = [row for row in got if row not in want][:2]
+            missing = [row for row in want if row not in got][:2]
+            problems.append(f"{name}: {len(got)} rows vs {len(want)}; extra {extra}; missing {missing}")
+    return problems
 
 
 def query_duckdb(database: Path, sql: str) -> list[tuple]:

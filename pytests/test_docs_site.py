@@ -24,10 +24,11 @@ from pathlib import Path
 import pytest
 
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject
+from pytests.mart_compare import MART_NAMES
 from sparkify_tools import docs_check
 
 ARTIFACTS = PROJECT_ROOT / "artifacts"
-MARTS = ("songplays", "users", "songs", "artists", "time")
+MARTS = MART_NAMES
 SOURCES = ("sparkify.song_data", "sparkify.log_data")
 CHROMIUM_FLAGS = (
     "--headless",

@@ -1,14 +1,14 @@
 {#
     Every subscription change a listener submitted: one row per `Submit Upgrade`,
     `Submit Downgrade` or `Cancellation Confirmation` event, classified by the page_categories
-    seed. The marts keep only song plays, so this reads the clean events from staging.
+    seed. The marts keep only song plays, so this reads the deduplicated events.
 #}
 
 with
 
 events as (
 
-    select * from {{ ref('stg_sparkify__events') }}
+    select * from {{ ref('int_log_events__deduplicated') }}
 
 ),
 

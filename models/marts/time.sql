@@ -1,9 +1,11 @@
 {{
     config(
+        materialized=sparkify.incremental_where_possible(),
         unique_key='start_time',
-        incremental_strategy=mart_incremental_strategy(),
+        incremental_strategy='delete+insert',
         file_format=mart_file_format(),
         partition_by=mart_partition_by(['year', 'month']),
+        pre_hook="{{ sparkify.reset_when_raw_files_replaced() }}",
     )
 }}
 
@@ -17,16 +19,14 @@ songplays as (
 
 play_times as (
 
-    select distinct start_time
+    select
+        start_time,
+        max(ingested_at) as ingested_at
     from songplays
     {% if is_incremental() %}
-    where
-        start_time >= {{ incremental_lower_bound('start_time') }}
-        and start_time not in (
-            select start_time from {{ this }}
-            where start_time >= {{ incremental_lower_bound('start_time') }}
-        )
+    where ingested_at > {{ sparkify.ingestion_watermark() }}
     {% endif %}
+    group by start_time
 
 ),
 
@@ -39,7 +39,8 @@ final as (
         {{ iso_week('start_time') }} as week,
         cast(extract(month from start_time) as integer) as month,
         cast(extract(year from start_time) as integer) as year,
-        {{ iso_weekday('start_time') }} as weekday
+        {{ iso_weekday('start_time') }} as weekday,
+        ingested_at
     from play_times
 
 )

@@ -1,9 +1,10 @@
 {{
     config(
-        materialized=keyed_mart_materialization(),
+        materialized=sparkify.incremental_where_possible(),
         unique_key='user_id',
         incremental_strategy='delete+insert',
         file_format=mart_file_format(),
+        pre_hook="{{ sparkify.reset_when_raw_files_replaced() }}",
     )
 }}
 
@@ -11,17 +12,18 @@ with
 
 events as (
 
-    select * from {{ ref('stg_sparkify__events') }}
+    select * from {{ ref('int_log_events__deduplicated') }}
     where user_id is not null
 
 ),
 
 {% if is_incremental() %}
-affected_users as (
+-- listeners with events in batches newer than this model's newest; only they are recomputed
+listeners_with_new_events as (
 
     select distinct user_id
     from events
-    where event_at >= {{ incremental_lower_bound('last_event_at') }}
+    where ingested_at > {{ sparkify.ingestion_watermark() }}
 
 ),
 {% endif %}
@@ -35,17 +37,18 @@ ranked_events as (
         gender,
         level,
         event_at,
+        max(ingested_at) over (partition by user_id) as ingested_at,
         row_number() over (
             partition by user_id
             order by
                 event_epoch_ms desc,
                 session_id desc,
                 item_in_session desc,
-                source_file desc
+                event_key desc
         ) as recency_rank
     from events
     {% if is_incremental() %}
-    where user_id in (select user_id from affected_users)
+    where user_id in (select listeners_with_new_events.user_id from listeners_with_new_events)
     {% endif %}
 
 ),
@@ -58,7 +61,8 @@ latest_events as (
         last_name,
         gender,
         level,
-        event_at as last_event_at
+        event_at as last_event_at,
+        ingested_at
     from ranked_events
     where recency_rank = 1
 
@@ -103,7 +107,8 @@ final as (
         latest_events.gender,
         latest_events.level,
         level_since.level_since,
-        latest_events.last_event_at
+        latest_events.last_event_at,
+        latest_events.ingested_at
     from latest_events
     left join level_since
         on latest_events.user_id = level_since.user_id

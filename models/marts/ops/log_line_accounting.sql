@@ -1,28 +1,40 @@
 {#
     Where every ingested log line went, per file: loaded as a song play, kept as another event (the
     stated rule: only song-play pages become songplays; the rest feed users and history), set aside
-    as an exact duplicate, or quarantined. The four always add up to the lines read.
+    as an exact duplicate of a line kept elsewhere, or quarantined. The four always add up to the
+    lines read.
 #}
 
 with
 
-log_records as (
+log_lines as (
 
-    select * from {{ ref('stg_sparkify__log_records') }}
+    select * from {{ ref('int_log_events__validated') }}
+
+),
+
+kept_events as (
+
+    select * from {{ ref('int_log_events__deduplicated') }}
 
 ),
 
 classified as (
 
     select
-        source_file,
+        log_lines.source_file,
         case
-            when rejection_reason is not null then 'quarantined'
-            when is_duplicate then 'duplicate'
-            when is_song_play then 'song_play'
+            when log_lines.rejection_reason is not null then 'quarantined'
+            when kept_events.event_key is null then 'duplicate'
+            when log_lines.is_song_play then 'song_play'
             else 'other_event'
         end as outcome
-    from log_records
+    from log_lines
+    left join kept_events
+        on
+            log_lines.event_key = kept_events.event_key
+            and log_lines.source_file = kept_events.source_file
+            and coalesce(log_lines.line_number, 0) = coalesce(kept_events.line_number, 0)
 
 ),
 

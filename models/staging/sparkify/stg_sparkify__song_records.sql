@@ -1,37 +1,17 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-    )
-}}
-
 {#
-    Every song file ingested so far, typed and judged: a record is clean or quarantined with a
-    reason. New files are recognised by name.
+    Every ingested song file, renamed, typed and cleaned: one row per file. Values that do not have
+    their type become null; the raw text of the fields a rule needs stays beside them.
 #}
 
 with
 
-source as (
+song_files as (
 
-    select * from {{ unread_raw_files(source('sparkify', 'song_data')) }}
-
-),
-
-parsed as (
-
-    {{ parse_raw_records('source', song_record_keys(), 'content') }}
+    select * from {{ ref('base_sparkify__song_files') }}
 
 ),
 
-new_records as (
-
-    select * from parsed
-    {{ only_new_raw_files() }}
-
-),
-
-typed as (
+final as (
 
     select
         source_file,
@@ -56,45 +36,12 @@ typed as (
 
         -- raw values kept to tell a missing field from one of the wrong type
         duration as raw_duration,
-        year as raw_year
+        year as raw_year,
 
-    from new_records
+        -- ingestion
+        ingested_at
 
-),
-
-judged as (
-
-    select
-        *,
-        case
-            when not is_valid_json and coalesce(trim(raw_text), '') = '' then 'empty file'
-            when not is_valid_json then 'malformed JSON: not a JSON object'
-            when song_id is null then 'missing required field song_id'
-            when artist_id is null then 'missing required field artist_id'
-            when raw_duration is not null and duration is null then 'duration is not a number'
-            when raw_year is not null and release_year is null and raw_year <> '0' then 'year is not an integer'
-        end as rejection_reason
-    from typed
-
-),
-
-final as (
-
-    select
-        source_file,
-        song_id,
-        artist_id,
-        title,
-        duration,
-        release_year,
-        num_songs,
-        artist_name,
-        artist_location,
-        artist_latitude,
-        artist_longitude,
-        rejection_reason,
-        case when rejection_reason is not null then raw_text end as raw_text
-    from judged
+    from song_files
 
 )
 

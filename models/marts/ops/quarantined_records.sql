@@ -1,19 +1,19 @@
 {#
     Every raw record that could not be loaded, from either source, with where it came from, what it
-    said and why it was set aside. Fix the input and re-ingest the file to load it.
+    said and why it was set aside. Fix the input and deliver the file again to load it.
 #}
 
 with
 
-log_records as (
+log_lines as (
 
-    select * from {{ ref('stg_sparkify__log_records') }}
+    select * from {{ ref('int_log_events__validated') }}
 
 ),
 
-song_records as (
+song_files as (
 
-    select * from {{ ref('stg_sparkify__song_records') }}
+    select * from {{ ref('int_song_records__validated') }}
 
 ),
 
@@ -24,8 +24,9 @@ quarantined_log_lines as (
         source_file,
         line_number,
         raw_text,
-        rejection_reason
-    from log_records
+        rejection_reason,
+        ingested_at
+    from log_lines
     where rejection_reason is not null
 
 ),
@@ -37,8 +38,9 @@ quarantined_song_files as (
         source_file,
         cast(1 as {{ dbt.type_bigint() }}) as line_number,
         raw_text,
-        rejection_reason
-    from song_records
+        rejection_reason,
+        ingested_at
+    from song_files
     where rejection_reason is not null
 
 ),

@@ -1,0 +1,58 @@
+{#
+    The ingestion batch of a base model's rows: this dbt invocation, and when it started. Every
+    incremental model downstream processes the rows whose ingested_at is newer than the newest it
+    holds, whatever their event time, so a late file, a re-sent file or a model that failed last
+    time is caught up by a plain build.
+    replaces_earlier_ingestion marks the rows of a file that had been ingested before and changed:
+    models downstream then rebuild from their inputs (reset_when_raw_files_replaced), because rows
+    derived from the earlier content may have to disappear, which no upsert can say.
+#}
+{% macro ingestion_batch_columns() %}
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as ingestion_batch_id,
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as ingested_at,
+    {% if is_incremental() -%}
+    source_file in (select ingested.source_file from {{ this }} as ingested) as replaces_earlier_ingestion
+    {%- else -%}
+    false as replaces_earlier_ingestion
+    {%- endif %}
+{% endmacro %}
+
+{#
+    The newest ingestion batch an incremental model has processed, as a one-row subquery; an empty
+    model (or a full build) has processed none.
+#}
+{% macro ingestion_watermark() %}
+    (
+        select coalesce(max(ingested_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
+{% endmacro %}
+
+{#
+    pre-hook of every incremental model downstream of the base models: when a raw file was re-read
+    because it changed (or was forgotten and ingested again) after this model's watermark, empty the
+    model, so that this build recomputes it from its inputs. Rows derived from a file's earlier
+    content may have to go, and only a rebuild knows which. New files never trigger it.
+#}
+{% macro reset_when_raw_files_replaced() %}
+    {% if not (execute and is_incremental()) %}
+        {{ return('') }}
+    {% endif %}
+    {% set base_relations = [] %}
+    {% for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.name.startswith('base_') and node.package_name == 'sparkify' %}
+        {% do base_relations.append(api.Relation.create(
+            database=node.database, schema=node.schema, identifier=node.alias)) %}
+    {% endfor %}
+    delete from {{ this }}
+    where exists (
+        {%- for relation in base_relations %}
+        select 1
+        from {{ relation }} as ingested
+        where
+            ingested.replaces_earlier_ingestion
+            and ingested.ingested_at > {{ sparkify.ingestion_watermark() }}
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    )
+{% endmacro %}

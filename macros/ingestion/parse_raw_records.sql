@@ -1,0 +1,93 @@
+{#
+    The raw keys of each record as text (lower-cased names, the same on every engine), beside
+    raw_text and is_valid_json. Typing happens later, in staging, so that a value of the wrong type
+    becomes a quarantine reason instead of a failed load.
+
+    `records` is the relation read_new_raw_files gave: on DuckDB one raw text per record, parsed here
+    with DuckDB's JSON functions; on warehouse engines the keys are columns already (COPY, Spectrum's
+    SerDe, Spark's JSON reader), and a record that is not JSON shows as the engine marks it.
+#}
+{% macro parse_raw_records(records, keys) %}
+    {{ return(adapter.dispatch('parse_raw_records', 'sparkify')(records, keys)) }}
+{% endmacro %}
+
+{% macro default__parse_raw_records(records, keys) %}
+    select
+        source_path,
+        cast(null as {{ dbt.type_bigint() }}) as line_number,
+        cast(null as {{ dbt.type_string() }}) as raw_text,
+        true as is_valid_json,
+        file_size,
+        file_modified_at,
+        {%- for key in keys %}
+        cast({{ key }} as {{ dbt.type_string() }}) as {{ key | lower }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ records }}
+{% endmacro %}
+
+{# Redshift: text is varchar(max), as plain varchar is varchar(256) there. #}
+{% macro redshift__parse_raw_records(records, keys) %}
+    select
+        source_path,
+        cast(null as {{ dbt.type_bigint() }}) as line_number,
+        cast(null as varchar(max)) as raw_text,
+        true as is_valid_json,
+        file_size,
+        file_modified_at,
+        {%- for key in keys %}
+        cast({{ key | lower }} as varchar(max)) as {{ key | lower }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ records }}
+{% endmacro %}
+
+{#
+    Spark: the keys are string columns of a `using json` table plus `_corrupt_record`, the text of
+    a record that is not a JSON object. Spark does not expose line numbers of JSON records.
+#}
+{% macro spark__parse_raw_records(records, keys) %}
+    select
+        source_path,
+        cast(null as bigint) as line_number,
+        _corrupt_record as raw_text,
+        _corrupt_record is null as is_valid_json,
+        file_size,
+        file_modified_at,
+        {%- for key in keys %}
+        case when _corrupt_record is null then `{{ key }}` end as {{ key | lower }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ records }}
+{% endmacro %}
+
+{# DuckDB: one JSON text per record, every key extracted in one pass. #}
+{% macro duckdb__parse_raw_records(records, keys) %}
+    select
+        source_path,
+        line_number,
+        raw_text,
+        is_valid_json,
+        file_size,
+        file_modified_at,
+        {%- for key in keys %}
+        fields[{{ loop.index }}] as {{ key | lower }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            source_path,
+            line_number,
+            raw_text,
+            file_size,
+            file_modified_at,
+            coalesce(
+                case when json_valid(raw_text) then json_type(raw_text) = 'OBJECT' end,
+                false
+            ) as is_valid_json,
+            case
+                when json_valid(raw_text) and json_type(raw_text) = 'OBJECT'
+                    then json_extract_string(
+                        raw_text,
+                        [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
+                    )
+            end as fields
+        from {{ records }}
+    ) as extracted
+{% endmacro %}

@@ -1,0 +1,44 @@
+{{
+    config(
+        materialized=sparkify.incremental_where_possible(),
+        unique_key='source_file',
+        incremental_strategy='delete+insert',
+    )
+}}
+
+{#
+    Ingestion of the song catalogue: one row per song file (one JSON object each), as read. New and
+    changed files only; a changed file's earlier row is replaced. Every row carries its batch.
+#}
+
+with
+
+raw_song_files as (
+
+    select * from {{ sparkify.read_new_raw_files(source('sparkify', 'song_data'), 'file') }}
+
+),
+
+parsed as (
+
+    {{ sparkify.parse_raw_records('raw_song_files', sparkify.song_record_keys()) }}
+
+),
+
+final as (
+
+    select
+        {{ sparkify.path_below_raw_data('source_path', 'song_data') }} as source_file,
+        raw_text,
+        is_valid_json,
+        {%- for key in sparkify.song_record_keys() %}
+        {{ key | lower }},
+        {%- endfor %}
+        file_size,
+        file_modified_at,
+        {{ sparkify.ingestion_batch_columns() }}
+    from parsed
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+"""Incremental builds follow ingestion batches, not event time (issue 12).
+
+Raw files arrive out of order — 30 days late, re-sent under a new name, changed in place, forgotten
+and ingested again, deleted — and after each plain `dbt build` the marts, the snapshot's current
+rows and the ops models equal a `--full-refresh` of the same raw folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pytests.conftest import generate_raw
+from pytests.dbt_runner import DbtProject
+from pytests.mart_compare import diff_states, duckdb_query, read_warehouse_state
+from pytests.oracle import expected_marts
+from pytests.mart_compare import diff_marts, read_duckdb_marts
+from pytests.raw_delivery import deliver, deliver_songs, log_files
+
+# 32 days, so that the first day is 30 days older than the last two
+MONTH = {"days": 32, "events_per_day": 80, "songs": 120, "users": 25, "seed": 5}
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_raw(tmp_path_factory.mktemp("month") / "raw", **MONTH)
+
+
+def state_of(project: DbtProject) -> dict[str, list[tuple]]:
+    return read_warehouse_state(duckdb_query(project.duckdb_path), marts="main", snapshots="main_snapshots")
+
+
+def full_refresh_state(landing: Path, work_dir: Path) -> dict[str, list[tuple]]:
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    full = DbtProject(work_dir=work_dir, raw_data=landing)
+    full.dbt("build", "--full-refresh")
+    return state_of(full)
+
+
+def change_in_place(path: Path) -> None:
+    """Drop the first line, alter one play's song and add a line: another size, same name."""
+    lines = path.read_text().splitlines()
+    events = [json.loads(line) for line in lines[1:]]
+    play = next(event for event in events if event.get("page") == "NextSong")
+    play["song"] = "A Song Nobody Has"
+    extra = dict(play, ts=play["ts"] + 1, itemInSession=play["itemInSession"] + 1000)
+    path.write_text("".join(json.dumps(event) + "\n" for event in [*events, extra]))
+
+
+@pytest.mark.slow
+def test_out_of_order_delivery_equals_full_refresh(tmp_path: Path, raw: Path) -> None:
+    landing = tmp_path / "landing"
+    deliver_songs(raw, landing)
+    days = log_files(raw)
+    project = DbtProject(work_dir=tmp_path / "incremental", raw_data=landing)
+    full_dir = tmp_path / "full"
+
+    def build_and_compare(step: str) -> None:
+        project.dbt("build")
+        problems = diff_states(state_of(project), full_refresh_state(landing, full_dir))
+        assert problems == [], f"after {step}: {problems}"
+
+    for day in days[-2:]:
+        deliver(day, raw, landing)
+    build_and_compare("the two newest days")
+
+    deliver(days[0], raw, landing)
+    build_and_compare("a day 30 days older than anything loaded")
+
+    for day in days[1:-2]:
+        deliver(day, raw, landing)
+    build_and_compare("the days between")
+
+    # the copy's name sorts before the original's ('-' < '.'): the kept line moves to it
+    deliver(days[5], raw, landing, rename=days[5].name.replace(".json", "-resent.json"))
+    build_and_compare("a day re-sent under a new name")
+
+    change_in_place(landing / days[7].relative_to(raw))
+    build_and_compare("a day changed in place")
+
+    forgotten = days[9].relative_to(raw).as_posix()
+    project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": forgotten}))
+    build_and_compare("a day forgotten and ingested again")
+
+    gone = landing / days[11].relative_to(raw)
+    gone.unlink()
+    project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": days[11].relative_to(raw).as_posix()}))
+    build_and_compare("a day forgotten and deleted")
+
+    # and the whole agrees with the semantics computed from the raw files
+    assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(landing)) == []
+
+
+def test_one_day_build_reads_only_the_new_file(tmp_path: Path, raw: Path) -> None:
+    landing = tmp_path / "landing"
+    deliver_songs(raw, landing)
+    days = log_files(raw)
+    for day in days[:3]:
+        deliver(day, raw, landing)
+    project = DbtProject(work_dir=tmp_path / "work", raw_data=landing)
+    project.dbt("build")
+
+    deliver(days[3], raw, landing)
+    project.dbt("build")
+    compiled = project.work_dir / "target" / "compiled" / "sparkify" / "models" / "staging" / "sparkify" / "base"
+    new_file = landing / days[3].relative_to(raw)
+    assert f"read_csv(\n                    ['{new_file}']," in (compiled / "base_sparkify__log_lines.sql").read_text()
+    assert "where false" in (compiled / "base_sparkify__song_files.sql").read_text()
+    batches = duckdb_query(project.duckdb_path)(
+        "select source_file, count(distinct ingested_at) as batches from main_staging.base_sparkify__log_lines "
+        "group by source_file order by source_file"
+    )
+    assert [row["batches"] for row in batches] == [1, 1, 1, 1]
+    assert len({row["source_file"] for row in batches}) == 4
+
+
+def test_same_files_elsewhere_ingest_nothing(tmp_path: Path, raw: Path) -> None:
+    """Another spelling or place of the same raw folder names the same files: nothing is new."""
+    landing = tmp_path / "landing"
+    deliver_songs(raw, landing)
+    for day in log_files(raw)[:4]:
+        deliver(day, raw, landing)
+    project = DbtProject(work_dir=tmp_path / "work", raw_data=landing)
+    project.dbt("build")
+    before = state_of(project)
+
+    moved = tmp_path / "moved" / "raw"
+    moved.parent.mkdir()
+    landing.rename(moved)
+    project.dbt("build", vars={"raw_data": f"{moved.parent}/./raw"})
+    counts = duckdb_query(project.duckdb_path)(
+        "select count(distinct ingested_at) as batches, count(distinct source_file) as files "
+        "from main_staging.base_sparkify__log_lines"
+    )
+    assert counts == [{"batches": 1, "files": 4}]
+    assert state_of(project) == before
