@@ -72,8 +72,11 @@ class Clients:
         if service in self.override:
             return self.override[service]
         if service not in self._made:
-            session = self.session or boto3.session.Session()
-            client = session.client(
+            # One session for all clients: it caches the service models, which take longer to load
+            # than the calls take to run.
+            if self.session is None:
+                self.session = boto3.session.Session()
+            client = self.session.client(
                 service,
                 region_name=self.region,
                 endpoint_url=self.endpoint_url,

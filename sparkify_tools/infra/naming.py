@@ -14,9 +14,10 @@ MANAGED_BY_VALUE = "sparkify-infra"
 STACK_KEY = "sparkify:stack"
 
 # The strictest of the services' rules (Redshift cluster identifiers: lowercase letters, digits and
-# single hyphens, starting with a letter), short enough that "<stack>-redshift" fits IAM's 64.
+# single hyphens, starting with a letter), at least Redshift Serverless's 3 characters, short
+# enough that "<stack>-redshift" fits IAM's 64.
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-_STACK_MAX = 40
+_STACK_MIN, _STACK_MAX = 3, 40
 
 
 class StackNameError(ValueError):
@@ -24,10 +25,10 @@ class StackNameError(ValueError):
 
 
 def validate_stack_name(name: str) -> str:
-    if len(name) > _STACK_MAX or not _STACK_NAME.match(name):
+    if not _STACK_MIN <= len(name) <= _STACK_MAX or not _STACK_NAME.match(name):
         raise StackNameError(
             f"stack name {name!r}: use lowercase letters, digits and single hyphens, starting with a "
-            f"letter, at most {_STACK_MAX} characters"
+            f"letter, {_STACK_MIN} to {_STACK_MAX} characters"
         )
     return name
 

@@ -88,8 +88,8 @@ def ensure(ec2: Any, names: StackNames, cidr: str, group_id: str | None) -> tupl
         if _matches(rule, cidr):
             if names.owns(tags_from_list(rule.get("Tags"))):
                 return UNCHANGED, label
-            # The access is there already; the rule is someone else's and stays theirs.
-            return "already open (rule not ours, left alone)", label
+            # The access is there already (by hand, or another stack); the rule stays its owner's.
+            return "already open by a rule this stack did not make: left alone", label
     ip_range = {"Description": f"sparkify-infra {names.stack}: Redshift from {cidr}"}
     permission: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT}
     if network.version == 4:
