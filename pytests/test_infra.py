@@ -289,6 +289,7 @@ def test_status_reports_each_resource_and_its_cost(infra: Infra) -> None:
     assert "estimated total: $1.086/h" in result.out
     assert "check https://aws.amazon.com/redshift/pricing/" in result.out
     assert result.exports["REDSHIFT_CLUSTER_ID"] == "epsilon"
+    assert """VARS='{raw_data: "s3://sparkify-raw/sparkify", spectrum_database: epsilon}'""" in result.out
     assert PASSWORD not in result.out + result.err
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -204,8 +205,14 @@ def main(argv: Sequence[str] | None = None, *, clients: Clients | None = None) -
         message = (
             "interrupted: what was already requested carries on in AWS; `sparkify-infra status` shows it"
         )
-    print(f"sparkify-infra: {message}", file=log)
+    print(f"sparkify-infra: {_scrubbed(message)}", file=log)
     return EXIT_FAILED
+
+
+def _scrubbed(message: str) -> str:
+    # No message of ours contains the password; this guards against a service echoing it back.
+    password = os.environ.get(ENV_VAR, "")
+    return message.replace(password, "********") if len(password) >= 4 else message
 
 
 if __name__ == "__main__":

@@ -167,3 +167,12 @@ def delete(iam: Any, names: StackNames) -> bool:
     except iam.exceptions.NoSuchEntityException:
         return False
     return True
+
+
+def raw_data_from_policy(policy: dict[str, Any] | None) -> str | None:
+    """The s3:// URL the role's policy reads, for ``status`` to print the dbt var raw_data."""
+    for statement in (policy or {}).get("Statement", []):
+        if statement.get("Sid") == "ReadRawObjects":
+            resource = str(statement.get("Resource", ""))
+            return "s3://" + resource.removeprefix("arn:aws:s3:::").removesuffix("/*")
+    return None

@@ -241,8 +241,9 @@ def status(
     print(cost_estimate.footer(total, unknown), file=out)
     if found.connection:
         print("", file=out)
+        raw_data = iam_role.raw_data_from_policy(iam_role.current_policy(clients.iam, names))
         for line in export_lines(
-            found.connection, password, raw_data=None, spectrum_database=names.glue_database
+            found.connection, password, raw_data=raw_data, spectrum_database=names.glue_database
         ):
             print(line, file=out)
     return found
