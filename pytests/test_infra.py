@@ -7,9 +7,11 @@ botocore's Stubber. Fake credentials and an explicit endpoint on every client: n
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -624,6 +626,26 @@ def test_the_console_script_prints_no_traceback(moto: MotoServer, tmp_path: Path
         "lacks the sparkify:managed-by/sparkify:stack tags): it is left alone. Choose another --stack, or "
         "delete or tag it yourself."
     ]
+
+
+def test_the_quick_start_matches_the_command(infra: Infra) -> None:
+    """docs/redshift.md starts with sparkify-infra; its flags exist, its sample output is what up prints."""
+    text = (PROJECT_ROOT / "docs" / "redshift.md").read_text()
+    assert text.splitlines()[2] == "## Quick start: `sparkify-infra`"
+    quick = text.split("## The reference", 1)[0]
+    parser = cli.build_parser()
+    [commands] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    known = {
+        option
+        for sub in commands.choices.values()
+        for action in sub._actions
+        for option in action.option_strings
+    }
+    flags = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", quick)) - {"--target", "--vars"}
+    assert flags and flags <= known, flags - known
+    sample = quick.split("prints on stdout:", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    documented = re.findall(r"^export (\w+)=", sample, flags=re.MULTILINE)
+    assert documented == list(_up(infra, "upsilon").exports)
 
 
 def test_bad_arguments_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
