@@ -455,6 +455,18 @@ def test_access_denied_from_any_service_names_the_action(infra: Infra) -> None:
     assert "may not call redshift-serverless:GetNamespace (AccessDeniedException" in message
 
 
+def test_status_works_without_permission_for_the_other_kind_of_redshift(infra: Infra) -> None:
+    _up(infra, "tau")
+    client = boto3.client("redshift-serverless", region_name=REGION, endpoint_url="http://127.0.0.1:9")
+    with Stubber(client) as stub:
+        for operation in ("get_namespace", "get_workgroup"):
+            stub.add_client_error(operation, service_error_code="AccessDeniedException", http_status_code=403)
+        result = infra("status", "--stack", "tau", serverless_client=client)
+    assert result.code == 0, result.err
+    assert "unknown (may not call redshift-serverless:GetNamespace)" in result.out
+    assert "available (1 x ra3.large)" in result.out
+
+
 def _not_found(stub: Stubber, operation: str, params: dict[str, Any]) -> None:
     stub.add_client_error(
         operation,

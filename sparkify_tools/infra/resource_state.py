@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 ABSENT = "absent"
 FOREIGN = "foreign"
+UNKNOWN = "unknown"  # the credentials may not look
 
 CREATED = "created"
 UPDATED = "updated"
@@ -17,13 +18,13 @@ DELETED = "deleted"
 class ResourceState:
     kind: str
     name: str
-    state: str  # ABSENT, FOREIGN, or the service's own word (available, creating, ...)
+    state: str  # ABSENT, FOREIGN, UNKNOWN, or the service's own word (available, creating, ...)
     detail: str = ""
 
     @property
     def exists(self) -> bool:
-        return self.state != ABSENT
+        return self.state not in (ABSENT, UNKNOWN)
 
     @property
     def ours(self) -> bool:
-        return self.state not in (ABSENT, FOREIGN)
+        return self.state not in (ABSENT, FOREIGN, UNKNOWN)

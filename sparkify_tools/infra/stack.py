@@ -16,9 +16,10 @@ from botocore.exceptions import EndpointConnectionError
 from . import cost_estimate, glue_catalog, iam_role, network_ingress, redshift_cluster, redshift_serverless
 from .admin_password import PasswordSource
 from .aws import Clients
+from .errors import PermissionDenied
 from .naming import StackNames
 from .profile_env import Connection, export_lines
-from .resource_state import FOREIGN, ResourceState
+from .resource_state import ABSENT, FOREIGN, UNKNOWN, ResourceState
 from .settings import StackSettings
 
 
@@ -157,7 +158,9 @@ def inventory(clients: Clients, names: StackNames, region: str) -> Inventory:
     role_arn = role.detail if role.ours else None
 
     connection: Connection | None = None
-    cluster_state, cluster = redshift_cluster.describe(clients.redshift, names)
+    cluster_state, cluster = _compute(
+        lambda: redshift_cluster.describe(clients.redshift, names), redshift_cluster.KIND, names.cluster
+    )
     if cluster_state.ours and cluster is not None:
         per_hour, cost = cost_estimate.cluster_per_hour(
             cluster["NodeType"], cluster["NumberOfNodes"], cluster["ClusterStatus"]
@@ -177,15 +180,15 @@ def inventory(clients: Clients, names: StackNames, region: str) -> Inventory:
         rows.append(Row(cluster_state))
 
     serverless = clients.serverless
-    namespace_state, namespace = _serverless_or_absent(
+    namespace_state, namespace = _compute(
         lambda: redshift_serverless.describe_namespace(serverless, names),
         redshift_serverless.NAMESPACE,
-        names,
+        names.namespace,
     )
-    workgroup_state, workgroup = _serverless_or_absent(
+    workgroup_state, workgroup = _compute(
         lambda: redshift_serverless.describe_workgroup(serverless, names),
         redshift_serverless.WORKGROUP,
-        names,
+        names.workgroup,
     )
     rows.append(Row(namespace_state, *cost_estimate.free("storage only: see the workgroup")))
     if workgroup_state.ours and workgroup is not None:
@@ -210,14 +213,21 @@ def inventory(clients: Clients, names: StackNames, region: str) -> Inventory:
     return Inventory(rows, connection)
 
 
-def _serverless_or_absent(
-    describe: Callable[[], tuple[ResourceState, dict[str, Any] | None]], kind: str, names: StackNames
+def _compute(
+    describe: Callable[[], tuple[ResourceState, dict[str, Any] | None]], kind: str, name: str
 ) -> tuple[ResourceState, dict[str, Any] | None]:
-    # Regions without Redshift Serverless have no endpoint for it; nothing can exist there.
+    """Describe a cluster, namespace or workgroup, which a stack of the other kind need not be allowed to.
+
+    Credentials made for a serverless stack may not call redshift:DescribeClusters and vice versa;
+    ``status`` and ``down`` still work, showing that resource as unknown.
+    """
     try:
         return describe()
     except EndpointConnectionError:
-        return ResourceState(kind, names.stack, "absent", "not offered in this region"), None
+        # Regions without Redshift Serverless have no endpoint for it; nothing can exist there.
+        return ResourceState(kind, name, ABSENT, "not offered in this region"), None
+    except PermissionDenied as denied:
+        return ResourceState(kind, name, UNKNOWN, f"may not call {denied.action}"), None
 
 
 def status(
@@ -232,6 +242,8 @@ def status(
         state = row.state.state + (f" ({row.state.detail})" if row.state.detail and row.state.ours else "")
         if row.state.state == FOREIGN:
             state += " (not created by sparkify-infra; never changed by it)"
+        elif row.state.state == UNKNOWN:
+            state += f" ({row.state.detail})"
         line = f"  {label}  {state}"
         if row.state.ours:
             line += f"  {cost_estimate.money(row.per_hour)}: {row.cost}"
@@ -262,6 +274,9 @@ def down(
     found = inventory(clients, names, region)
     for state in found.foreign:
         _say(log, state, "exists but is not ours: left alone")
+    for row in found.rows:
+        if row.state.state == UNKNOWN:
+            _say(log, row.state, f"not checked ({row.state.detail}): left as it is")
     if not found.ours:
         print(f"nothing of stack {names.stack} to delete in {region}", file=log)
         return True
@@ -271,12 +286,12 @@ def down(
     account = clients.account_id()
     for rule in network_ingress.delete(clients.ec2, names):
         _say(log, (network_ingress.KIND, rule), "revoked")
-    done = redshift_cluster.delete(clients.redshift, names, wait=wait, out=log)
-    if done:
-        _say(log, (redshift_cluster.KIND, names.cluster), done)
-    if any(
-        state.kind in (redshift_serverless.NAMESPACE, redshift_serverless.WORKGROUP) for state in found.ours
-    ):
+    kinds = {state.kind for state in found.ours}
+    if redshift_cluster.KIND in kinds:
+        done = redshift_cluster.delete(clients.redshift, names, wait=wait, out=log)
+        if done:
+            _say(log, (redshift_cluster.KIND, names.cluster), done)
+    if kinds & {redshift_serverless.NAMESPACE, redshift_serverless.WORKGROUP}:
         for kind, done in redshift_serverless.delete(clients.serverless, names, wait=wait, out=log):
             _say(log, (kind, names.stack), done)
     if glue_catalog.delete(clients.glue, names, region=region, account=account):
