@@ -295,6 +295,15 @@ def test_status_reports_each_resource_and_its_cost(infra: Infra) -> None:
     assert PASSWORD not in result.out + result.err
 
 
+def test_a_paused_cluster_is_left_paused_and_costs_no_node_hours(infra: Infra) -> None:
+    _up(infra, "phi")
+    infra.client("redshift").pause_cluster(ClusterIdentifier="phi")
+    again = _up(infra, "phi")
+    assert "resume-cluster --cluster-identifier phi" in again.err
+    status = infra("status", "--stack", "phi")
+    assert "paused" in status.out and "estimated total: $0.000/h" in status.out
+
+
 def test_down_removes_exactly_what_up_created(infra: Infra) -> None:
     iam, redshift, glue, ec2 = (infra.client(s) for s in ("iam", "redshift", "glue", "ec2"))
     # made outside the command: another role, cluster, Glue database and ingress rule

@@ -84,7 +84,13 @@ def _up_cluster(
     names = settings.names
     done, cluster = redshift_cluster.ensure(clients.redshift, settings, role_arn, read_password, log)
     _say(log, (redshift_cluster.KIND, names.cluster), done)
-    if settings.wait and cluster["ClusterStatus"] != "available":
+    if cluster["ClusterStatus"] == "paused":
+        # Waiting would never end: resuming is billed, so it is the user's call, not up's.
+        print(
+            f"  note: it is paused; `aws redshift resume-cluster --cluster-identifier {names.cluster}`",
+            file=log,
+        )
+    elif settings.wait and cluster["ClusterStatus"] != "available":
         cluster = redshift_cluster.wait_available(clients.redshift, names, log)
     found = redshift_cluster.endpoint(cluster)
     return Connection(
