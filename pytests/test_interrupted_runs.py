@@ -49,7 +49,7 @@ def build_killed_when(project: DbtProject, marker: str) -> None:
 @pytest.mark.parametrize(
     "marker",
     [
-        "START sql incremental model main_staging.stg_sparkify__log_records",
+        "START sql incremental model main_staging.base_sparkify__log_lines",
         "START sql incremental model main.songplays",
     ],
     ids=["during-staging", "during-marts"],

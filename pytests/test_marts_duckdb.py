@@ -34,7 +34,7 @@ def test_second_build_changes_no_row(built_duckdb: DbtProject) -> None:
 def test_every_staged_row_names_its_source_file(built_duckdb: DbtProject) -> None:
     rows = query_duckdb(
         built_duckdb.duckdb_path,
-        "select count(*), count(source_file), count(line_number) from main_staging.stg_sparkify__log_records",
+        "select count(*), count(source_file), count(line_number) from main_staging.base_sparkify__log_lines",
     )
     total, with_file, with_line = rows[0]
     assert total > 0

@@ -38,7 +38,7 @@ def faulty_raw(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tup
         path = folder / name
         path.write_text("\n".join(lines) + ("\n" if trailing_newline else ""))
         for line_number, reason in bad.items():
-            expected[(str(path), line_number)] = reason
+            expected[(path.relative_to(raw).as_posix(), line_number)] = reason
 
     good = [as_line(good_event(template, itemInSession=i, ts=template["ts"] + i)) for i in range(6)]
 
@@ -109,7 +109,7 @@ def faulty_raw(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tup
     broken_song = raw / "song_data" / "Z" / "Z" / "Z" / "TRZZZZZ128F0000000.json"
     broken_song.parent.mkdir(parents=True)
     broken_song.write_text('{"num_songs": 1, "artist_id": "ARZZZ')
-    expected[(str(broken_song), 1)] = "malformed JSON: not a JSON object"
+    expected[(broken_song.relative_to(raw).as_posix(), 1)] = "malformed JSON: not a JSON object"
     return raw, expected
 
 
@@ -124,16 +124,16 @@ def faulty_build(tmp_path_factory: pytest.TempPathFactory, faulty_raw: tuple[Pat
 def test_each_bad_record_is_quarantined_with_its_reason(
     faulty_build: DbtProject, faulty_raw: tuple[Path, dict]
 ) -> None:
-    _, expected = faulty_raw
+    raw, expected = faulty_raw
     rows = query_duckdb(
         faulty_build.duckdb_path,
         "select source_file, line_number, raw_text, rejection_reason "
-        "from main_staging.stg_sparkify__quarantined_records",
+        "from main.quarantined_records",
     )
     quarantined = {(file, line): reason for file, line, _, reason in rows}
     assert quarantined == expected
     for file, line, raw_text, _ in rows:
-        original = Path(file).read_text().split("\n")[line - 1]
+        original = (raw / file).read_text().split("\n")[line - 1]
         assert (raw_text or "") == original
 
 
@@ -145,7 +145,7 @@ def test_every_input_line_is_accounted_for(faulty_build: DbtProject, faulty_raw:
         "from main.log_line_accounting",
     )
     by_file = {row[0]: row[1:] for row in accounting}
-    input_lines = {str(path): count_lines(path) for path in log_files(raw)}
+    input_lines = {path.relative_to(raw).as_posix(): count_lines(path) for path in log_files(raw)}
     assert {file: row[0] for file, row in by_file.items()} == input_lines
     unaccounted = sum(lines - sum(outcomes) for lines, *outcomes in by_file.values())
     assert unaccounted == 0
@@ -156,7 +156,7 @@ def test_every_input_line_is_accounted_for(faulty_build: DbtProject, faulty_raw:
 def test_schema_change_in_input_still_loads(faulty_build: DbtProject) -> None:
     loaded = query_duckdb(
         faulty_build.duckdb_path,
-        "select item_in_session, location is null from main_staging.stg_sparkify__events "
+        "select item_in_session, location is null from main_intermediate.int_log_events__deduplicated "
         "where source_file like '%2018-11-25-events.json' order by 1",
     )
     assert loaded == [(40, False), (41, True)]

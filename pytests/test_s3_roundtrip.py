@@ -99,8 +99,8 @@ def test_marts_built_from_s3_equal_a_build_from_local_files(
     assert all(from_s3[mart] for mart in MART_KEYS), "a mart built from S3 is empty"
     assert diff_marts(from_s3, read_duckdb_marts(built_duckdb.duckdb_path)) == []
     with duckdb.connect(str(s3_build.project.duckdb_path), read_only=True) as con:
-        files = con.sql("select distinct source_file from main_staging.stg_sparkify__log_records").fetchall()
-    assert files and all(name.startswith(f"{RAW_URL}/log_data/") for (name,) in files)
+        files = con.sql("select distinct source_file from main_staging.base_sparkify__log_lines").fetchall()
+    assert files and all(name.startswith("log_data/") for (name,) in files)
 
 
 @pytest.mark.parametrize("table", list(PARTITIONS))
@@ -192,11 +192,11 @@ def test_anonymous_access_reads_a_public_bucket(
             raw_data="s3://public-sparkify",
             extra_env=public.dbt_env(key_id="", secret=""),
         )
-        project.dbt("run", "-s", "stg_sparkify__song_records")
+        project.dbt("run", "-s", "+int_song_records__validated")
     finally:
         public.stop()
     query = (
-        "select source_file, song_id, title, rejection_reason from main_staging.stg_sparkify__song_records"
+        "select source_file, song_id, title, rejection_reason from main_intermediate.int_song_records__validated"
     )
     with duckdb.connect(str(project.duckdb_path), read_only=True) as con:
         anonymous = con.sql(query).fetchall()

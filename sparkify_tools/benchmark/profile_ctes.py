@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Cumulative cost of each CTE of a model's compiled SQL, on a copy of the built database.",
     )
     parser.add_argument("workspace", type=Path, help="a benchmark workspace, e.g. bench_results/work/1m/full")
-    parser.add_argument("model", help="model name, e.g. stg_sparkify__log_records")
+    parser.add_argument("model", help="model name, e.g. base_sparkify__log_lines")
     parser.add_argument("--sql", type=Path, help="time this SQL instead of the compiled model")
     parser.add_argument("--ctes", help="comma-separated CTEs to time [all]")
     parser.add_argument("--sink", choices=("hash", "table"), default="hash", help="[%(default)s]")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-# The raw keys with the types stg_sparkify__log_records / stg_sparkify__song_records give them.
+# The raw keys with the types stg_sparkify__log_events / stg_sparkify__song_records give them.
 LOG_COLUMNS = {
     "artist": "VARCHAR",
     "auth": "VARCHAR",

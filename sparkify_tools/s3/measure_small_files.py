@@ -65,9 +65,9 @@ def main() -> None:
                 work_dir=work / "dbt", raw_data="s3://measure/raw", extra_env=server.dbt_env()
             )
             started = time.monotonic()
-            project.dbt("run", "-s", "stg_sparkify__song_records")
+            project.dbt("run", "-s", "base_sparkify__song_files")
             print(
-                f"dbt run -s stg_sparkify__song_records (threads={os.cpu_count()} cores default): "
+                f"dbt run -s base_sparkify__song_files (threads={os.cpu_count()} cores default): "
                 f"{time.monotonic() - started:.0f} s including dbt start-up and parsing",
                 flush=True,
             )
