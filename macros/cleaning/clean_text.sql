@@ -19,3 +19,11 @@
 {% macro match_key(column) %}
     lower(trim(both {{ stray_whitespace() }} from {{ column }}))
 {% endmacro %}
+
+{#
+    Redshift's CHR() knows only ASCII and returns null for 160, and a null trim set nulls the text:
+    the characters are written into the literal instead (tab, line feed, carriage return, U+00A0).
+#}
+{% macro redshift__stray_whitespace() -%}
+    {{ return("' \t\n\r\u00a0'") }}
+{%- endmacro %}

@@ -18,3 +18,8 @@
 {% macro spark__epoch_ms_to_timestamp(column) %}
     timestamp_millis({{ column }})
 {% endmacro %}
+
+{# Redshift has no to_timestamp(double precision): epoch arithmetic, microseconds kept. #}
+{% macro redshift__epoch_ms_to_timestamp(column) %}
+    {{ sparkify.default__epoch_ms_to_timestamp(column) }}
+{% endmacro %}

@@ -16,3 +16,8 @@
         "case when json_valid(raw_line) then try_cast(json_extract_string(raw_line, '$.ts') as bigint) end"
     ) }}
 {% endmacro %}
+
+{# Spark: the raw log table holds ts as text (see spark__stage_external_sources); freshness reads it. #}
+{% macro spark__raw_log_event_time() %}
+    {{ sparkify.epoch_ms_to_timestamp(sparkify.spark__safe_cast('ts', 'bigint')) }}
+{% endmacro %}
