@@ -32,18 +32,38 @@
     pre-hook of every incremental model downstream of the base models: when a raw file was re-read
     because it changed (or was forgotten and ingested again) after this model's watermark, empty the
     model, so that this build recomputes it from its inputs. Rows derived from a file's earlier
-    content may have to go, and only a rebuild knows which. New files never trigger it.
+    content may have to go, and only a rebuild knows which. New files never trigger it, nor do
+    replaced files of a source the model is not built from.
+    Known cost: the watermark is the newest batch among the model's rows, so when the replaced
+    file's new content gives this model no row at all, the reset repeats on each build until a
+    batch that does arrives (correct, but a full recompute each time).
 #}
 {% macro reset_when_raw_files_replaced() %}
     {% if not (execute and is_incremental()) %}
         {{ return('') }}
     {% endif %}
+    {# the base models this model is built from, found by walking its dependencies upward #}
     {% set base_relations = [] %}
-    {% for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.name.startswith('base_') and node.package_name == 'sparkify' %}
-        {% do base_relations.append(api.Relation.create(
-            database=node.database, schema=node.schema, identifier=node.alias)) %}
+    {% set seen = [] %}
+    {% set frontier = model.depends_on.nodes | list %}
+    {% for level in range(50) if frontier %}
+        {% set next_frontier = [] %}
+        {% for unique_id in frontier if unique_id not in seen and unique_id in graph.nodes %}
+            {% do seen.append(unique_id) %}
+            {% set node = graph.nodes[unique_id] %}
+            {% if node.resource_type == 'model' and node.name.startswith('base_') %}
+                {% do base_relations.append(api.Relation.create(
+                    database=node.database, schema=node.schema, identifier=node.alias)) %}
+            {% else %}
+                {% do next_frontier.extend(node.depends_on.nodes) %}
+            {% endif %}
+        {% endfor %}
+        {% do frontier.clear() %}
+        {% do frontier.extend(next_frontier) %}
     {% endfor %}
+    {% if not base_relations %}
+        {{ return('') }}
+    {% endif %}
     delete from {{ this }}
     where exists (
         {%- for relation in base_relations %}
