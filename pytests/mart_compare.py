@@ -88,7 +88,9 @@ def read_duckdb_marts(database: Path, schema: str = "main") -> dict[str, list[di
         for mart in MART_KEYS:
             relation = connection.sql(f'select * from {schema}."{mart}"')
             names = relation.columns
-            marts[mart] = without_bookkeeping([dict(zip(names, row, strict=True)) for row in relation.fetchall()])
+            marts[mart] = without_bookkeeping(
+                [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+            )
         return marts
 
 

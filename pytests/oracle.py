@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pytests.mart_compare import MART_NAMES
 EPOCH = datetime(1970, 1, 1)  # naive UTC, like a DuckDB TIMESTAMP
 HTML_TAG = re.compile(r"<[^>]+>")
 STRAY_WHITESPACE = " \t\n\r\u00a0"

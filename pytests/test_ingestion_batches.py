@@ -15,9 +15,14 @@ import pytest
 
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
-from pytests.mart_compare import diff_states, duckdb_query, read_warehouse_state
+from pytests.mart_compare import (
+    diff_marts,
+    diff_states,
+    duckdb_query,
+    read_duckdb_marts,
+    read_warehouse_state,
+)
 from pytests.oracle import expected_marts
-from pytests.mart_compare import diff_marts, read_duckdb_marts
 from pytests.raw_delivery import deliver, deliver_songs, log_files
 
 # 32 days, so that the first day is 30 days older than the last two
@@ -88,7 +93,12 @@ def test_out_of_order_delivery_equals_full_refresh(tmp_path: Path, raw: Path) ->
 
     gone = landing / days[11].relative_to(raw)
     gone.unlink()
-    project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": days[11].relative_to(raw).as_posix()}))
+    project.dbt(
+        "run-operation",
+        "forget_raw_file",
+        "--args",
+        json.dumps({"path": days[11].relative_to(raw).as_posix()}),
+    )
     build_and_compare("a day forgotten and deleted")
 
     # and the whole agrees with the semantics computed from the raw files
@@ -106,13 +116,16 @@ def test_one_day_build_reads_only_the_new_file(tmp_path: Path, raw: Path) -> Non
 
     deliver(days[3], raw, landing)
     project.dbt("build")
-    compiled = project.work_dir / "target" / "compiled" / "sparkify" / "models" / "staging" / "sparkify" / "base"
-    new_file = landing / days[3].relative_to(raw)
-    assert f"read_csv(\n                    ['{new_file}']," in (compiled / "base_sparkify__log_lines.sql").read_text()
-    assert "where false" in (compiled / "base_sparkify__song_files.sql").read_text()
+    # the files to read are listed when the model runs: the new day only, and no song file
+    compiled = project.work_dir / "target" / "compiled" / "sparkify" / "models" / "staging" / "sparkify"
+    log_sql = (compiled / "base" / "base_sparkify__log_lines.sql").read_text()
+    assert f"'{landing / days[3].relative_to(raw)}'" in log_sql
+    assert not any(f"'{landing / day.relative_to(raw)}'" in log_sql for day in days[:3])
+    assert "**/*.json" not in log_sql
+    assert "where false" in (compiled / "base" / "base_sparkify__song_files.sql").read_text()
     batches = duckdb_query(project.duckdb_path)(
-        "select source_file, count(distinct ingested_at) as batches from main_staging.base_sparkify__log_lines "
-        "group by source_file order by source_file"
+        "select source_file, count(distinct ingested_at) as batches "
+        "from main_staging.base_sparkify__log_lines group by source_file order by source_file"
     )
     assert [row["batches"] for row in batches] == [1, 1, 1, 1]
     assert len({row["source_file"] for row in batches}) == 4
@@ -138,3 +151,15 @@ def test_same_files_elsewhere_ingest_nothing(tmp_path: Path, raw: Path) -> None:
     )
     assert counts == [{"batches": 1, "files": 4}]
     assert state_of(project) == before
+
+
+def test_new_user_flow_with_two_data_sets(tmp_path: Path) -> None:
+    """README order: build the generated sample, then another folder (added), then only that one."""
+    first = generate_raw(tmp_path / "first", seed=1, days=4)
+    second = generate_raw(tmp_path / "second", seed=2, days=6)
+    project = DbtProject(work_dir=tmp_path / "work", raw_data=first)
+    project.dbt("build")
+    # the folder is added: same paths with other content replace, new paths add; no test fails
+    project.dbt("build", vars={"raw_data": str(second)})
+    project.dbt("build", "--full-refresh", vars={"raw_data": str(second)})
+    assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(second)) == []

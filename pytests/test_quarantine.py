@@ -127,8 +127,7 @@ def test_each_bad_record_is_quarantined_with_its_reason(
     raw, expected = faulty_raw
     rows = query_duckdb(
         faulty_build.duckdb_path,
-        "select source_file, line_number, raw_text, rejection_reason "
-        "from main.quarantined_records",
+        "select source_file, line_number, raw_text, rejection_reason from main.quarantined_records",
     )
     quarantined = {(file, line): reason for file, line, _, reason in rows}
     assert quarantined == expected

@@ -196,7 +196,8 @@ def test_anonymous_access_reads_a_public_bucket(
     finally:
         public.stop()
     query = (
-        "select source_file, song_id, title, rejection_reason from main_intermediate.int_song_records__validated"
+        "select source_file, song_id, title, rejection_reason "
+        "from main_intermediate.int_song_records__validated"
     )
     with duckdb.connect(str(project.duckdb_path), read_only=True) as con:
         anonymous = con.sql(query).fetchall()
