@@ -11,20 +11,35 @@
     {{ dbt.type_bigint() if kind == 'integer' else sparkify.type_double() }}
 {%- endmacro %}
 
-{# Engines without try_cast: cast only text that has the shape of the number. #}
+{#
+    One rule on every engine: a value is a number only when its text has the number's shape. An
+    integer is digits with an optional sign, never a fraction or an exponent ('1.5' or '1e3' in
+    `ts` is quarantined, not rounded); a float is a decimal number with an optional exponent (not
+    'nan' or 'inf'). The shapes are checked first, so a cast never fails and never rounds.
+#}
+{% macro number_shape(kind) -%}
+    {{ return('^[+-]?[0-9]+$' if kind == 'integer'
+        else '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$') }}
+{%- endmacro %}
+
 {% macro default__try_cast_number(column, kind) %}
-    {%- set shape = '^[+-]?[0-9]+$' if kind == 'integer'
-        else '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$' -%}
     case
-        when trim({{ column }}) ~ '{{ shape }}'
+        when trim({{ column }}) ~ '{{ sparkify.number_shape(kind) }}'
             then cast(trim({{ column }}) as {{ number_type(kind) }})
     end
 {% endmacro %}
 
+{# try_cast still guards the cast: digits beyond bigint's range are null, not an error #}
 {% macro duckdb__try_cast_number(column, kind) %}
-    try_cast({{ column }} as {{ number_type(kind) }})
+    case
+        when regexp_full_match(trim({{ column }}), '{{ sparkify.number_shape(kind) }}')
+            then try_cast(trim({{ column }}) as {{ number_type(kind) }})
+    end
 {% endmacro %}
 
 {% macro spark__try_cast_number(column, kind) %}
-    try_cast({{ column }} as {{ number_type(kind) }})
+    case
+        when trim({{ column }}) rlike '{{ sparkify.number_shape(kind) }}'
+            then try_cast(trim({{ column }}) as {{ number_type(kind) }})
+    end
 {% endmacro %}

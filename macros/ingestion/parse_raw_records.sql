@@ -19,6 +19,8 @@
         true as is_valid_json,
         file_size,
         file_modified_at,
+        cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
+        false as has_duplicate_keys,
         {%- for key in keys %}
         cast({{ key }} as {{ dbt.type_string() }}) as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -34,6 +36,8 @@
         true as is_valid_json,
         file_size,
         file_modified_at,
+        cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
+        false as has_duplicate_keys,
         {%- for key in keys %}
         cast({{ key | lower }} as varchar(max)) as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -52,6 +56,8 @@
         _corrupt_record is null as is_valid_json,
         file_size,
         file_modified_at,
+        cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
+        false as has_duplicate_keys,
         {%- for key in keys %}
         case when _corrupt_record is null then `{{ key }}` end as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -67,6 +73,12 @@
         is_valid_json,
         file_size,
         file_modified_at,
+        nullif(concat_ws(', '
+            {%- for key in keys %},
+            case when field_types[{{ loop.index }}] in ('ARRAY', 'OBJECT') then '{{ key }}' end
+            {%- endfor %}
+        ), '') as non_scalar_fields,
+        coalesce(len(key_names) > len(list_distinct(key_names)), false) as has_duplicate_keys,
         {%- for key in keys %}
         fields[{{ loop.index }}] as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -87,7 +99,19 @@
                         raw_text,
                         [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
                     )
-            end as fields
+            end as fields,
+            -- strict typing: an array or object where a value belongs, and a key written twice
+            -- (which value counts would be the parser's whim), are quarantined, never coerced
+            case
+                when json_valid(raw_text) and json_type(raw_text) = 'OBJECT'
+                    then json_type(
+                        raw_text,
+                        [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
+                    )
+            end as field_types,
+            case
+                when json_valid(raw_text) and json_type(raw_text) = 'OBJECT' then json_keys(raw_text)
+            end as key_names
         from {{ records }}
     ) as extracted
 {% endmacro %}

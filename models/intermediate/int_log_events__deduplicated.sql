@@ -28,9 +28,9 @@ new_events as (
     select * from validated
     where
         rejection_reason is null
-        {% if is_incremental() %}
+    {% if is_incremental() %}
         and ingested_at > {{ sparkify.ingestion_watermark() }}
-        {% endif %}
+    {% endif %}
 
 ),
 
@@ -69,7 +69,7 @@ kept as (
     {% endif %}
     where
         first_copies.copy_rank = 1
-        {% if is_incremental() %}
+    {% if is_incremental() %}
         and (
             already_kept.event_key is null
             or first_copies.source_file < already_kept.source_file
@@ -78,7 +78,7 @@ kept as (
                 and coalesce(first_copies.line_number, 0) < coalesce(already_kept.line_number, 0)
             )
         )
-        {% endif %}
+    {% endif %}
 
 ),
 

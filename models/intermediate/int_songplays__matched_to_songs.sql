@@ -13,6 +13,9 @@
     candidates the nearest duration, then the smallest song id); else null ids.
     Incremental: plays of newer batches, and the plays already here whose title and artist a newer
     song file names (a song delivered late matches the plays before it).
+    Two different plays with one songplay_id (same listener, session, item and ts): the play with
+    the smallest event_key keeps it; the other is a conflicting duplicate, quarantined by the ops
+    models with that reason (the same rule, stated in quarantined_records).
 #}
 
 with
@@ -43,9 +46,10 @@ songs as (
 
 ),
 
-new_plays as (
+new_play_events as (
 
     select
+        event_key,
         {{ dbt.hash(dbt.concat([
             "coalesce(user_id, '')", "'|'",
             "cast(session_id as " ~ dbt.type_string() ~ ")", "'|'",
@@ -68,9 +72,52 @@ new_plays as (
     from events
     where
         is_song_play
-        {% if is_incremental() %}
+    {% if is_incremental() %}
         and ingested_at > {{ sparkify.ingestion_watermark() }}
-        {% endif %}
+    {% endif %}
+
+),
+
+-- of plays sharing a songplay_id, the one with the smallest event_key (conflicting duplicates)
+first_per_id as (
+
+    select
+        *,
+        row_number() over (partition by songplay_id order by event_key) as id_rank
+    from new_play_events
+
+),
+
+new_plays as (
+
+    select
+        first_per_id.event_key,
+        first_per_id.songplay_id,
+        first_per_id.start_time,
+        first_per_id.user_id,
+        first_per_id.level,
+        first_per_id.session_id,
+        first_per_id.item_in_session,
+        first_per_id.location,
+        first_per_id.user_agent,
+        first_per_id.song_title,
+        first_per_id.artist_name,
+        first_per_id.song_length,
+        first_per_id.title_key,
+        first_per_id.artist_key,
+        first_per_id.ingested_at
+    from first_per_id
+    where
+        first_per_id.id_rank = 1
+    {% if is_incremental() %}
+        and not exists (
+            select 1
+            from {{ this }} as loaded
+            where
+                loaded.songplay_id = first_per_id.songplay_id
+                and loaded.event_key < first_per_id.event_key
+        )
+    {% endif %}
 
 ),
 
@@ -88,6 +135,7 @@ new_song_keys as (
 rematched_plays as (
 
     select
+        loaded.event_key,
         loaded.songplay_id,
         loaded.start_time,
         loaded.user_id,
@@ -156,6 +204,7 @@ best_match as (
 final as (
 
     select
+        plays.event_key,
         plays.songplay_id,
         plays.start_time,
         plays.user_id,

@@ -19,6 +19,12 @@ kept_events as (
 
 ),
 
+conflicting_plays as (
+
+    select * from {{ ref('int_songplays__conflicting_duplicates') }}
+
+),
+
 classified as (
 
     select
@@ -26,6 +32,7 @@ classified as (
         case
             when log_lines.rejection_reason is not null then 'quarantined'
             when kept_events.event_key is null then 'duplicate'
+            when conflicting_plays.event_key is not null then 'quarantined'
             when log_lines.is_song_play then 'song_play'
             else 'other_event'
         end as outcome
@@ -35,6 +42,10 @@ classified as (
             log_lines.event_key = kept_events.event_key
             and log_lines.source_file = kept_events.source_file
             and coalesce(log_lines.line_number, 0) = coalesce(kept_events.line_number, 0)
+    left join conflicting_plays
+        on
+            kept_events.event_key = conflicting_plays.event_key
+            and kept_events.source_file = conflicting_plays.source_file
 
 ),
 

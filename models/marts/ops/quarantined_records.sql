@@ -17,6 +17,12 @@ song_files as (
 
 ),
 
+conflicting_plays as (
+
+    select * from {{ ref('int_songplays__conflicting_duplicates') }}
+
+),
+
 quarantined_log_lines as (
 
     select
@@ -28,6 +34,25 @@ quarantined_log_lines as (
         ingested_at
     from log_lines
     where rejection_reason is not null
+
+),
+
+conflicting_play_lines as (
+
+    select
+        'log_data' as source_table,
+        log_lines.source_file,
+        log_lines.line_number,
+        log_lines.raw_text,
+        'conflicting duplicate: another play has the same userId, sessionId, itemInSession and ts'
+            as rejection_reason,
+        log_lines.ingested_at
+    from conflicting_plays
+    inner join log_lines
+        on
+            conflicting_plays.source_file = log_lines.source_file
+            and coalesce(conflicting_plays.line_number, 0) = coalesce(log_lines.line_number, 0)
+            and conflicting_plays.event_key = log_lines.event_key
 
 ),
 
@@ -48,6 +73,8 @@ quarantined_song_files as (
 final as (
 
     select * from quarantined_log_lines
+    union all
+    select * from conflicting_play_lines
     union all
     select * from quarantined_song_files
 

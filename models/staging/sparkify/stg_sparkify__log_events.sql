@@ -19,6 +19,8 @@ typed as (
         line_number,
         raw_text,
         is_valid_json,
+        non_scalar_fields,
+        has_duplicate_keys,
 
         -- ids
         {{ clean_text('userid') }} as user_id,

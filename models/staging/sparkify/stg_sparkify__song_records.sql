@@ -17,6 +17,8 @@ final as (
         source_file,
         raw_text,
         is_valid_json,
+        non_scalar_fields,
+        has_duplicate_keys,
 
         -- ids
         {{ clean_text('song_id') }} as song_id,

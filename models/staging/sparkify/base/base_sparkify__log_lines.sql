@@ -34,6 +34,8 @@ final as (
         line_number,
         raw_text,
         is_valid_json,
+        non_scalar_fields,
+        has_duplicate_keys,
         {%- for key in sparkify.log_event_keys() %}
         {{ key | lower }},
         {%- endfor %}

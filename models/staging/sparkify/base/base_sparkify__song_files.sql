@@ -31,6 +31,8 @@ final as (
         {{ sparkify.path_below_raw_data('source_path', 'song_data') }} as source_file,
         raw_text,
         is_valid_json,
+        non_scalar_fields,
+        has_duplicate_keys,
         {%- for key in sparkify.song_record_keys() %}
         {{ key | lower }},
         {%- endfor %}
