@@ -19,6 +19,7 @@ typed as (
         line_number,
         raw_text,
         is_valid_json,
+        decoding_error,
 
         -- ids
         {{ clean_text('userid') }} as user_id,

@@ -17,6 +17,7 @@ final as (
         source_file,
         raw_text,
         is_valid_json,
+        decoding_error,
 
         -- ids
         {{ clean_text('song_id') }} as song_id,

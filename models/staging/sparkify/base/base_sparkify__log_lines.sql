@@ -34,6 +34,7 @@ final as (
         line_number,
         raw_text,
         is_valid_json,
+        decoding_error,
         {%- for key in sparkify.log_event_keys() %}
         {{ key | lower }},
         {%- endfor %}

@@ -31,6 +31,7 @@ final as (
         {{ sparkify.path_below_raw_data('source_path', 'song_data') }} as source_file,
         raw_text,
         is_valid_json,
+        decoding_error,
         {%- for key in sparkify.song_record_keys() %}
         {{ key | lower }},
         {%- endfor %}
