@@ -63,6 +63,9 @@ class DbtProject:
                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             }
         )
+        # dbt imports the profile's plugins (sparkify_tools.*): from this checkout, not from wherever
+        # the virtualenv's editable install points
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         env.update(self.extra_env)
         return env
 

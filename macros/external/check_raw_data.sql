@@ -17,7 +17,8 @@
 
 {% macro duckdb__check_raw_data() %}
     {% for node in sparkify.external_source_nodes() %}
-        {% set pattern = sparkify.raw_file_pattern(node) %}
+        {# every file below the source's folder, at any depth (the reader decides what it reads) #}
+        {% set pattern = node.external.location.rstrip('/') ~ '/**' %}
         {% if sparkify.has_probe_function() %}
             {% set message = run_query("select sparkify_probe_location('" ~ pattern | replace("'", "''") ~ "')").columns[0].values()[0] %}
         {% else %}
@@ -31,13 +32,6 @@
             ) %}
         {% endif %}
     {% endfor %}
-{% endmacro %}
-
-{# The glob the source reads: the first quoted path of its DuckDB external_location. #}
-{% macro raw_file_pattern(node) %}
-    {% set reader = node.config.get('external_location') or '' %}
-    {% set quoted = modules.re.search("'([^']+)'", reader) %}
-    {{ return(quoted.group(1) if quoted else node.external.location.rstrip('/') ~ '/**') }}
 {% endmacro %}
 
 {# True when the sparkify_s3 dbt-duckdb plugin registered its probe function on this connection. #}

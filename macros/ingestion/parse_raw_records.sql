@@ -1,6 +1,7 @@
 {#
     The raw keys of each record as text (lower-cased names, the same on every engine), beside
-    raw_text and is_valid_json. Typing happens later, in staging, so that a value of the wrong type
+    raw_text, is_valid_json and decoding_error (why the text is not the file's bytes as they are,
+    null on engines whose loaders read only clean files). Typing happens later, in staging, so that a value of the wrong type
     becomes a quarantine reason instead of a failed load.
 
     `records` is the relation read_new_raw_files gave: on DuckDB one raw text per record, parsed here
@@ -17,6 +18,7 @@
         cast(null as {{ dbt.type_bigint() }}) as line_number,
         cast(null as {{ dbt.type_string() }}) as raw_text,
         true as is_valid_json,
+        cast(null as {{ dbt.type_string() }}) as decoding_error,
         file_size,
         file_modified_at,
         cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
@@ -34,6 +36,7 @@
         cast(null as {{ dbt.type_bigint() }}) as line_number,
         cast(null as varchar(max)) as raw_text,
         true as is_valid_json,
+        cast(null as varchar(max)) as decoding_error,
         file_size,
         file_modified_at,
         cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
@@ -54,6 +57,7 @@
         cast(null as bigint) as line_number,
         _corrupt_record as raw_text,
         _corrupt_record is null as is_valid_json,
+        cast(null as string) as decoding_error,
         file_size,
         file_modified_at,
         cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
@@ -71,6 +75,7 @@
         line_number,
         raw_text,
         is_valid_json,
+        decoding_error,
         file_size,
         file_modified_at,
         nullif(concat_ws(', '
@@ -87,6 +92,7 @@
             source_path,
             line_number,
             raw_text,
+            decoding_error,
             file_size,
             file_modified_at,
             coalesce(

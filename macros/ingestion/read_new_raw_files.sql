@@ -85,87 +85,189 @@
 {% endmacro %}
 
 {#
-    DuckDB reads the files in place. The files to read are listed when the model runs (glob, size
-    and modification time from read_blob, which does not read the contents) minus the files the base
-    model holds, so an incremental build opens only what is new or changed. Log files are read as
-    text lines (read_csv with a delimiter that never occurs, so a line is never split or typed); song
-    files whole (read_text). Lines are numbered per file from the scan's ordinality.
+    DuckDB reads the files in place. The files to read are listed when the model runs (every file
+    below the source folder at any depth, with size and modification time from read_blob, which
+    does not read the contents), minus the files the project does not read (raw_file_not_read_reason;
+    the ops model raw_files_not_read lists them) and, incrementally, minus the files the base model
+    holds, so an incremental build opens only what is new or changed.
+
+    Log files: a first pass over the new files' bytes (raw_log_file_checks) sends each file one of
+    two ways. Clean files (UTF-8 text without 0x00, 0x01 or a lone CR, no line over read_csv's limit)
+    are read as text lines by DuckDB's vectorised read_csv (a delimiter that never occurs in them, so
+    a line is never split or typed), numbered per file from the scan's ordinality. Every other file
+    (gzip, UTF-16, bytes that are not UTF-8, ...) is split by the sparkify_ingest plugin's
+    sparkify_split_raw_file in Python, which keeps undecodable bytes escaped and names the problem in
+    decoding_error: one bad line is quarantined, never the build stopped. Both paths split on \n
+    only, so line numbers are those of the file.
+    Song files are small: each is read whole; one that is not UTF-8 text goes through
+    sparkify_decode_raw_file.
 #}
 {% macro duckdb__read_new_raw_files(source_relation, unit) %}
     {% set folder = sparkify.raw_source_folder(source_relation) %}
-    {% set pattern = folder ~ '/**/*.json' %}
-    {% set files = none %}
-    {% if execute and is_incremental() %}
+    {% set native_files = [] %}
+    {% set python_files = [] %}
+    {% if execute %}
         {% set listing %}
             select listed.filename
-            from read_blob('{{ pattern | replace("'", "''") }}') as listed
-            where not exists (
-                select 1
-                from {{ this }} as ingested
-                where
-                    ingested.source_file = {{ sparkify.path_below_raw_data('listed.filename', source_relation.identifier) }}
-                    and ingested.file_size = listed.size
-                    and ingested.file_modified_at = cast(listed.last_modified as timestamp)
-            )
+            from read_blob('{{ (folder ~ "/**") | replace("'", "''") }}') as listed
+            where
+                {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} is null
+                {% if is_incremental() %}
+                and not exists (
+                    select 1
+                    from {{ this }} as ingested
+                    where
+                        ingested.source_file = {{ sparkify.path_below_raw_data('listed.filename', source_relation.identifier) }}
+                        and ingested.file_size = listed.size
+                        and ingested.file_modified_at = cast(listed.last_modified as timestamp)
+                )
+                {% endif %}
             order by listed.filename
         {% endset %}
         {% set files = run_query(listing).columns[0].values() | list %}
+        {% if unit == 'line' and files | length > 0 %}
+            {% set checks = run_query(sparkify.raw_log_file_checks(files)) %}
+            {% for row in checks.rows %}
+                {% do (python_files if row[1] else native_files).append(row[0]) %}
+            {% endfor %}
+        {% else %}
+            {% do native_files.extend(files) %}
+        {% endif %}
     {% endif %}
-    {% if files is none %}
-        {% set paths = "'" ~ pattern | replace("'", "''") ~ "'" %}
-    {% elif files | length == 0 %}
-        {% set paths = none %}
-    {% else %}
-        {% set quoted = [] %}
-        {% for file in files %}
-            {% do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") %}
-        {% endfor %}
-        {% set paths = '[' ~ quoted | join(', ') ~ ']' %}
-    {% endif %}
-    {% if paths is none %}
-        {# nothing new: an empty relation of the right shape, without opening any file #}
-        {% set reader = "(select null::varchar as filename, null::varchar as raw_text, null::bigint as line_number, "
-            ~ "null::bigint as size, null::timestamp as last_modified where false)" %}
-    {% elif unit == 'line' %}
+    {% set empty %}
+        (
+            select
+                null::varchar as filename, null::bigint as line_number, null::varchar as raw_text,
+                null::varchar as decoding_error, null::bigint as size, null::timestamp as last_modified
+            where false
+        )
+    {% endset %}
+    {% set readers = [] %}
+    {% if native_files and unit == 'line' %}
         {% set reader %}
             (
                 select
                     lines.filename,
-                    lines.raw_line as raw_text,
                     lines.ordinality - min(lines.ordinality) over (partition by lines.filename) + 1 as line_number,
+                    lines.raw_line as raw_text,
+                    null::varchar as decoding_error,
                     files.size,
                     cast(files.last_modified as timestamp) as last_modified
                 from read_csv(
-                    {{ paths }},
+                    {{ sparkify.duckdb_path_list(native_files) }},
                     columns = {'raw_line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',
-                    header = false, auto_detect = false, filename = true
+                    header = false, auto_detect = false, filename = true,
+                    max_line_size = {{ sparkify.raw_max_line_bytes() }}
                 ) with ordinality as lines
-                inner join read_blob({{ paths }}) as files
+                inner join read_blob({{ sparkify.duckdb_path_list(native_files) }}) as files
                     on lines.filename = files.filename
             )
         {% endset %}
-    {% else %}
+        {% do readers.append(reader) %}
+    {% endif %}
+    {% if python_files %}
         {% set reader %}
             (
                 select
                     filename,
-                    content as raw_text,
-                    cast(1 as bigint) as line_number,
+                    split_line.line_number,
+                    split_line.raw_text,
+                    split_line.decoding_error,
                     size,
-                    cast(last_modified as timestamp) as last_modified
-                from read_text({{ paths }})
+                    last_modified
+                from (
+                    select
+                        filename,
+                        size,
+                        cast(last_modified as timestamp) as last_modified,
+                        unnest(sparkify_split_raw_file(content)) as split_line
+                    from read_blob({{ sparkify.duckdb_path_list(python_files) }})
+                ) as split_files
             )
         {% endset %}
+        {% do readers.append(reader) %}
+    {% endif %}
+    {% if native_files and unit == 'file' %}
+        {% set reader %}
+            (
+                select
+                    filename,
+                    cast(1 as bigint) as line_number,
+                    coalesce(text, decoded.raw_text) as raw_text,
+                    decoded.decoding_error,
+                    size,
+                    last_modified
+                from (
+                    select
+                        filename,
+                        size,
+                        cast(last_modified as timestamp) as last_modified,
+                        try(decode(content)) as text,
+                        -- Python only for the file that is not UTF-8 text (gzip, UTF-16, stray bytes)
+                        case when try(decode(content)) is null then sparkify_decode_raw_file(content) end as decoded
+                    from read_blob({{ sparkify.duckdb_path_list(native_files) }})
+                ) as song_files
+            )
+        {% endset %}
+        {% do readers.append(reader) %}
+    {% endif %}
+    {% if not readers %}
+        {# nothing new (or not executing): an empty relation of the right shape, no file opened #}
+        {% do readers.append(empty) %}
     {% endif %}
     (
         select
             filename as source_path,
             line_number,
             raw_text,
+            decoding_error,
             size as file_size,
             last_modified as file_modified_at
-        from {{ reader }} as read_files
+        from (
+            {% for reader in readers %}
+            select * from {{ reader }} as reader_{{ loop.index }}
+            {{ "union all" if not loop.last }}
+            {% endfor %}
+        ) as read_files
     ) as new_raw_files
+{% endmacro %}
+
+{#
+    Which new log files DuckDB's read_csv can take as they are, from one pass over their bytes:
+    (filename, needs_python). read_csv stops the whole build on bytes that are not UTF-8 (gzip and
+    UTF-16 included), on 0x00, on 0x01 (its delimiter here), on a CR that does not end a line, and
+    on a line over max_line_size; such a file goes to Python instead. The long-line check runs in
+    Python too (DuckDB has no byte search on blobs), only for files larger than the limit.
+#}
+{% macro raw_log_file_checks(files) %}
+    {% set limit = sparkify.raw_max_line_bytes() %}
+    select
+        filename,
+        case
+            when text is null then true
+            when contains(text, chr(0)) or contains(text, chr(1)) then true
+            when contains(text, chr(13)) and contains(replace(text, chr(13) || chr(10), ''), chr(13)) then true
+            when size > {{ limit }} and sparkify_has_long_line(content, {{ limit // 2 }}) then true
+            else false
+        end as needs_python
+    from (
+        select filename, size, content, try(decode(content)) as text
+        from read_blob({{ sparkify.duckdb_path_list(files) }})
+    ) as raw_files
+{% endmacro %}
+
+{# read_csv's line limit (bytes); a file with a longer line is read by Python instead. #}
+{% macro raw_max_line_bytes() %}
+    {{ return(2000000) }}
+{% endmacro %}
+
+{# A list of paths as a DuckDB list literal. #}
+{% macro duckdb_path_list(files) %}
+    {% set quoted = [] %}
+    {% for file in files %}
+        {% do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") %}
+    {% endfor %}
+    {{ return('[' ~ quoted | join(', ') ~ ']') }}
 {% endmacro %}
 
 {# The folder a source's files are under: its `external.location` (dbt-external-tables format). #}

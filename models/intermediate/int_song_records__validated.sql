@@ -16,6 +16,7 @@ final as (
     select
         *,
         case
+            when decoding_error is not null then 'not readable as text: ' || decoding_error
             when not is_valid_json and coalesce(trim(raw_text), '') = '' then 'empty file'
             when not is_valid_json then 'malformed JSON: not a JSON object'
             when has_duplicate_keys then 'a JSON key appears twice'

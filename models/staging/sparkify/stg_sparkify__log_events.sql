@@ -21,6 +21,7 @@ typed as (
         is_valid_json,
         non_scalar_fields,
         has_duplicate_keys,
+        decoding_error,
 
         -- ids
         {{ clean_text('userid') }} as user_id,

@@ -19,6 +19,7 @@ final as (
         is_valid_json,
         non_scalar_fields,
         has_duplicate_keys,
+        decoding_error,
 
         -- ids
         {{ clean_text('song_id') }} as song_id,

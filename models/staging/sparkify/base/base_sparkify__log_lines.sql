@@ -36,6 +36,7 @@ final as (
         is_valid_json,
         non_scalar_fields,
         has_duplicate_keys,
+        decoding_error,
         {%- for key in sparkify.log_event_keys() %}
         {{ key | lower }},
         {%- endfor %}

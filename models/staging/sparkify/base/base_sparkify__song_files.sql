@@ -33,6 +33,7 @@ final as (
         is_valid_json,
         non_scalar_fields,
         has_duplicate_keys,
+        decoding_error,
         {%- for key in sparkify.song_record_keys() %}
         {{ key | lower }},
         {%- endfor %}

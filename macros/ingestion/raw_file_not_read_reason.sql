@@ -1,0 +1,54 @@
+{#
+    Why the project does not read a file found below a source folder, or null when it reads it: the
+    one rule the reader (read_new_raw_files) and the ops model raw_files_not_read both use, so that
+    every file is either read or listed with its reason. Read: names ending in .json or .json.gz in
+    any letter case, at any depth (gzip bytes are recognised by content, whatever the name).
+    unit: 'line' (log files: an empty file holds no line to load) or 'file' (song files: an empty
+    file is read and quarantined as 'empty file').
+#}
+{% macro raw_file_not_read_reason(filename, size, unit) %}
+    case
+        when regexp_matches({{ filename }}, '(^|/)\._[^/]*$')
+            then 'AppleDouble file (macOS ._ metadata companion of another file), not data'
+        when regexp_matches({{ filename }}, '(^|/)\.[^/]*$')
+            then 'hidden file (name starts with a dot)'
+        when not regexp_matches(lower({{ filename }}), '\.json(\.gz)?$')
+            then 'not a .json or .json.gz file'
+        {% if unit == 'line' %}
+        when {{ size }} = 0 then 'empty file: no lines'
+        {% endif %}
+    end
+{% endmacro %}
+
+{#
+    The files below each raw source folder that the project does not read: source_table, path below
+    raw_data, size and reason. DuckDB lists the folders itself; on other engines the loaders choose
+    the files, so nothing is listed here.
+#}
+{% macro raw_files_not_read() %}
+    {{ return(adapter.dispatch('raw_files_not_read', 'sparkify')()) }}
+{% endmacro %}
+
+{% macro default__raw_files_not_read() %}
+    select
+        cast(null as {{ dbt.type_string() }}) as source_table,
+        cast(null as {{ dbt.type_string() }}) as source_file,
+        cast(null as {{ dbt.type_bigint() }}) as file_size,
+        cast(null as {{ dbt.type_string() }}) as reason
+    where 1 = 0
+{% endmacro %}
+
+{% macro duckdb__raw_files_not_read() %}
+    {% set sources = [('log_data', 'line'), ('song_data', 'file')] %}
+    {% for name, unit in sources %}
+    {% set folder = sparkify.raw_source_folder(source('sparkify', name)) %}
+    select
+        '{{ name }}' as source_table,
+        {{ sparkify.path_below_raw_data('listed.filename', name) }} as source_file,
+        listed.size as file_size,
+        {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} as reason
+    from read_blob('{{ (folder ~ "/**") | replace("'", "''") }}') as listed
+    where {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} is not null
+    {{ "union all" if not loop.last }}
+    {% endfor %}
+{% endmacro %}
