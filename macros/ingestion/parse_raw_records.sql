@@ -80,7 +80,11 @@
         file_modified_at,
         nullif(concat_ws(', '
             {%- for key in keys %},
-            case when field_types[{{ loop.index }}] in ('ARRAY', 'OBJECT') then '{{ key }}' end
+            case
+                when left(fields[{{ loop.index }}], 1) in ('[', '{')
+                    and json_type(raw_text, '$."{{ key }}"') in ('ARRAY', 'OBJECT')
+                    then '{{ key }}'
+            end
             {%- endfor %}
         ), '') as non_scalar_fields,
         coalesce(len(key_names) > len(list_distinct(key_names)), false) as has_duplicate_keys,
@@ -106,15 +110,9 @@
                         [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
                     )
             end as fields,
-            -- strict typing: an array or object where a value belongs, and a key written twice
-            -- (which value counts would be the parser's whim), are quarantined, never coerced
-            case
-                when json_valid(raw_text) and json_type(raw_text) = 'OBJECT'
-                    then json_type(
-                        raw_text,
-                        [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
-                    )
-            end as field_types,
+            -- strict typing: a key written twice (which value counts would be the parser's whim)
+            -- is quarantined; so is an array or object where a value belongs (checked above, only
+            -- for values whose text starts like one, so clean lines pay one JSON parse, not two)
             case
                 when json_valid(raw_text) and json_type(raw_text) = 'OBJECT' then json_keys(raw_text)
             end as key_names
