@@ -309,10 +309,9 @@ def copy_params(copy: exp.Copy) -> dict[str, str]:
 
 
 def inserted_files(recorder: RedshiftRecorder, label: str, table: str) -> list[str]:
-    """The file URLs a run inserted into a raw table (or the ledger, loaded_files), in order."""
-    relation = re.escape(
-        f'"sparkify_raw".{table}' if table == "loaded_files" else f'"sparkify_raw"."{table}"'
-    )
+    """The file URLs a run inserted into a raw table, the ledger (loaded_files) or load_errors."""
+    own_tables = ("loaded_files", "load_errors")  # the macro's own names, written unquoted
+    relation = re.escape(f'"sparkify_raw".{table}' if table in own_tables else f'"sparkify_raw"."{table}"')
     return [
         re.search(r"'(s3://[^']+)'", sql).group(1)
         for sql in recorder.bodies(label)
@@ -497,7 +496,8 @@ def test_load_errors_are_printed_and_respect_max_errors(
     )
     assert tolerated.ok
     assert inserted_files(recorder, "tolerated", "log_data") == [bad]
-    assert inserted_files(recorder, "tolerated", "loaded_files") == [bad]
+    # the refused file stopped the run before song_data: its file loads now too
+    assert inserted_files(recorder, "tolerated", "loaded_files") == [bad, *s3_urls(bucket, "song_data")]
     assert inserted_files(recorder, "tolerated", "load_errors") == [bad]
 
 
