@@ -1,247 +1,467 @@
-"""Run dbt against Redshift without a cluster: record every SQL statement dbt sends.
+"""Redshift without a cluster: dbt-redshift runs for real, and every statement it sends is recorded.
 
-dbt-redshift talks to the cluster only through ``redshift_connector.connect``; this module swaps
-that one function for a fake connection that appends each statement to a JSON-lines file and
-answers the metadata queries dbt and the project's macros ask, from a small in-memory catalog fed
-by the DDL it has seen (so a later ``SHOW TABLES`` lists what an earlier ``create table`` made).
+dbt-redshift reaches the cluster only through ``redshift_connector.connect``; this module swaps that
+one function for a fake connection (in the dbt subprocess) that writes each statement to a JSON-lines
+log and answers what dbt and the project's macros ask from a small emulated warehouse kept in a JSON
+state file, so that a second run sees what the first one created (an incremental build needs its
+tables to exist; a second load skips the files the first one loaded).
 
-Use it through ``run_dbt_recorded`` (a subprocess, like every other dbt run in the tests)::
+Tests use it through one class::
 
-    recording = run_dbt_recorded(project, "run-operation", "stage_external_sources")
-    recording.statements          # every statement, in order, as dbt sent it
-    recording.matching(r"create external table")
+    recorder = RedshiftRecorder(work_dir, raw_data="s3://bucket/raw", vars={"redshift_raw_path": "copy"},
+                                s3={"s3://bucket/raw": folder}, columns=duckdb_columns(...))
+    run = recorder.run("run-operation", "load_raw_data", label="load")
+    run.ok, run.output, run.statements, run.bodies, run.matching(r"^copy ")
+    recorder.statements("load")              # the same, later, by label
 
-or run ``python -m pytests.redshift_recorder RECORD.jsonl [CATALOG.json] -- <dbt args>`` by hand.
-``CATALOG.json`` seeds the catalog (``{"schemas": {...}, "external_tables": {...}}``, see
-``Catalog.from_seed``), e.g. to pretend an external table already exists.
+or ``python -m pytests.redshift_recorder STATE.json <dbt args>`` by hand.
+
+What the state file holds (``RedshiftRecorder`` writes it; every run updates it):
+  log              JSON-lines file: {"label", "connection", "sql", "in_transaction", "warning"} per
+                   statement, {"label", "connect"} per connection (keyword arguments, no secrets)
+  label            tag written with each record of the current run
+  database         the database SHOW SCHEMAS and information_schema answer for
+  columns          {relation name: [[column, redshift type], ...]} for column queries (e.g. from a
+                   DuckDB build of the same project); temporary tables get their CTAS's select list
+  s3               {"s3://bucket/prefix": "/local/folder"}: what a COPY finds below a URL
+  load_errors      {"s3://.../file.json": [[line, column, message], ...]}: records COPY rejects
+  schemas, relations, external_schemas, external_tables: the catalog, kept in step with the DDL
+  table_files      {"schema.table": [file URL, ...]}: which files' rows the COPY tables and the
+                   load ledger hold (inserts and deletes by file are followed)
+  copies, last_copy, next_query_id: the COPYs seen, for SYS_LOAD_HISTORY / SYS_LOAD_DETAIL
+  transaction_warnings: statements Redshift would have warned about (BEGIN inside a transaction,
+                   COMMIT or END outside one); tests assert there are none
+
+Transactions are followed per connection as the server would: BEGIN opens a block, COMMIT, END,
+ROLLBACK and ABORT close it, and with the driver's autocommit off any statement opens one. Every
+statement is logged with whether it ran inside a block, so a test can tell a transaction from
+statements that were each committed alone.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Type OIDs dbt-redshift maps to names (redshift_connector.utils.oids).
-_INT8, _INT4, _TEXT, _BOOL = 20, 23, 25, 16
+from pytests.dbt_runner import DbtProject
 
-_IDENT = r'"?([\w$]+)"?'
-_QUALIFIED = rf"(?:{_IDENT}\.)?(?:{_IDENT}\.)?{_IDENT}"
+COMMENT = re.compile(r"/\*.*?\*/|--[^\n]*", re.DOTALL)
+IDENT = r'(?:"[^"]+"|[a-z_][a-z0-9_$]*)'
+RELATION = rf"({IDENT}(?:\.{IDENT}){{0,2}})"
+TEXT_TYPE_CODE = 25  # PostgreSQL's oid for text; redshift_connector names it "text"
+TEMP_SUFFIX = re.compile(r"__dbt_(?:tmp|backup)\w*$")
+SECRET_ARGUMENTS = {"password", "secret_access_key", "session_token"}
+TRANSACTION_START = re.compile(r"(begin|start transaction)\b")
+TRANSACTION_END = re.compile(r"(commit|end|rollback|abort)\b")
 
-
-def _names(match: re.Match, first_group: int) -> tuple[str | None, str]:
-    """(schema, name) from a possibly database.schema.name qualified match, lower-cased."""
-    parts = [g for g in match.groups()[first_group : first_group + 3] if g]
-    schema = parts[-2].lower() if len(parts) >= 2 else None
-    return schema, parts[-1].lower()
-
-
-@dataclass
-class Result:
-    columns: list[tuple[str, int]]
-    rows: list[tuple[Any, ...]]
-
-
-@dataclass
-class Catalog:
-    """Schemas with their tables and views, and Spectrum's external schemas and tables."""
-
-    database: str = "dev"
-    relations: dict[str, dict[str, str]] = field(default_factory=dict)  # schema -> name -> type
-    external_schemas: set[str] = field(default_factory=set)
-    external_tables: dict[str, set[str]] = field(default_factory=dict)  # schema -> names
-
-    @classmethod
-    def from_seed(cls, seed: dict[str, Any]) -> Catalog:
-        catalog = cls(database=seed.get("database", "dev"))
-        for schema, relations in seed.get("schemas", {}).items():
-            catalog.relations[schema.lower()] = {name.lower(): kind for name, kind in relations.items()}
-        for schema, tables in seed.get("external_tables", {}).items():
-            catalog.external_schemas.add(schema.lower())
-            catalog.external_tables[schema.lower()] = {name.lower() for name in tables}
-        return catalog
-
-    def observe(self, sql: str) -> None:
-        """Keep the catalog in step with the DDL dbt sends."""
-        text = " ".join(sql.split())
-        if m := re.match(rf"create external schema (?:if not exists )?{_IDENT}", text, re.IGNORECASE):
-            self.external_schemas.add(m.group(1).lower())
-        elif m := re.match(rf"create schema (?:if not exists )?{_QUALIFIED}", text, re.IGNORECASE):
-            self.relations.setdefault(_names(m, 0)[1], {})
-        elif m := re.match(rf"create external table {_QUALIFIED}", text, re.IGNORECASE):
-            schema, name = _names(m, 0)
-            self.external_tables.setdefault(schema or "public", set()).add(name)
-        elif m := re.match(
-            r"create (?:or replace )?(?:temporary |temp )?(table|view|materialized view) "
-            rf"(?:if not exists )?{_QUALIFIED}",
-            text,
-            re.IGNORECASE,
-        ):
-            schema, name = _names(m, 1)
-            self.relations.setdefault(schema or "public", {})[name] = m.group(1).lower()
-        elif m := re.match(rf"drop (table|view) (?:if exists )?{_QUALIFIED}", text, re.IGNORECASE):
-            schema, name = _names(m, 1)
-            self.relations.get(schema or "public", {}).pop(name, None)
-            self.external_tables.get(schema or "public", set()).discard(name)
-        elif m := re.match(rf"drop schema (?:if exists )?{_QUALIFIED}", text, re.IGNORECASE):
-            self.relations.pop(_names(m, 0)[1], None)
-        elif m := re.match(rf"alter table {_QUALIFIED} rename to {_IDENT}", text, re.IGNORECASE):
-            schema, name = _names(m, 0)
-            kinds = self.relations.get(schema or "public", {})
-            if name in kinds:
-                kinds[m.group(4).lower()] = kinds.pop(name)
-
-    def schema_names(self) -> list[str]:
-        return sorted({"public", *self.relations, *self.external_schemas})
-
-    def relations_in(self, schema: str) -> list[tuple[str, str]]:
-        return sorted(self.relations.get(schema.lower(), {}).items())
+# What the profile's redshift targets read (profiles.example.yml); no host is ever contacted.
+RECORDER_ENV = {
+    "REDSHIFT_HOST": "recorder.invalid",
+    "REDSHIFT_USER": "dbt",
+    "DBT_ENV_SECRET_REDSHIFT_PASSWORD": "recorder-only-secret",
+    "SPARKIFY_REDSHIFT_IAM_ROLE": "arn:aws:iam::123456789012:role/sparkify-redshift",
+    # one connection at a time: the recorded order is the order dbt sent
+    "REDSHIFT_THREADS": "1",
+}
 
 
-Responder = Callable[[str, Catalog], Result | None]
+def normalise(sql: str, lower: bool = True) -> str:
+    """Comments removed, whitespace collapsed, lower-cased unless asked: what the patterns match."""
+    text = " ".join(COMMENT.sub(" ", sql).split())
+    return text.lower() if lower else text
 
 
-def _show_schemas(sql: str, catalog: Catalog) -> Result | None:
-    m = re.search(r"show schemas from database \S+(?: like '([^']*)')?", sql, re.IGNORECASE)
-    if not m:
-        return None
-    names = catalog.schema_names()
-    if m.group(1):
-        names = [name for name in names if name == m.group(1).lower()]
-    columns = [
-        ("database_name", _TEXT),
-        ("schema_name", _TEXT),
-        ("schema_owner", _INT4),
-        ("schema_type", _TEXT),
+def body(sql: str) -> str:
+    """The statement without dbt's leading query comment, whitespace collapsed, case kept."""
+    return " ".join(re.sub(r"^\s*/\*.*?\*/", "", sql, flags=re.DOTALL).split())
+
+
+def relation_parts(text: str) -> list[str]:
+    return [
+        part.strip('"') if part.startswith('"') else part.lower() for part in re.findall(IDENT, text, re.I)
     ]
-    return Result(columns, [(catalog.database, name, 100, "local") for name in names])
 
 
-def _show_tables(sql: str, catalog: Catalog) -> Result | None:
-    m = re.search(rf"show tables from schema {_QUALIFIED}", sql, re.IGNORECASE)
-    if not m:
-        return None
-    schema = _names(m, 0)[1]
-    columns = [
-        ("database_name", _TEXT),
-        ("schema_name", _TEXT),
-        ("table_name", _TEXT),
-        ("table_type", _TEXT),
-        ("table_acl", _TEXT),
-        ("remarks", _TEXT),
-    ]
-    rows = [
-        (catalog.database, schema, name, "VIEW" if kind == "view" else "TABLE", None, None)
-        for name, kind in catalog.relations_in(schema)
-    ]
-    return Result(columns, rows)
+def relation_key(text: str) -> str:
+    """schema.name of a possibly database-qualified relation (bare names: public)."""
+    parts = relation_parts(text)
+    return f"{parts[-2] if len(parts) >= 2 else 'public'}.{parts[-1]}"
 
 
-def _legacy_list_relations(sql: str, catalog: Catalog) -> Result | None:
-    if "from information_schema.tables" not in sql.lower() or "as type" not in sql.lower():
-        return None
-    m = re.search(r"table_schema ilike '([^']*)'", sql, re.IGNORECASE)
-    if not m:
-        return None
-    schema = m.group(1).lower()
-    columns = [("database", _TEXT), ("name", _TEXT), ("schema", _TEXT), ("type", _TEXT)]
-    return Result(
-        columns, [(catalog.database, name, schema, kind) for name, kind in catalog.relations_in(schema)]
-    )
+def render_bindings(sql: str, bindings: Any) -> str:
+    """The statement with its %s parameters written in, as the server would see it."""
+    if not bindings:
+        return sql
+    values = iter(bindings)
+
+    def literal(_: re.Match) -> str:
+        value = next(values)
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return repr(value)
+        return "'" + str(value).replace("'", "''") + "'"
+
+    return re.sub(r"%s", literal, sql)
 
 
-def _legacy_list_schemas(sql: str, catalog: Catalog) -> Result | None:
-    if not re.search(r"select distinct nspname from pg_namespace", sql, re.IGNORECASE):
-        return None
-    return Result([("nspname", _TEXT)], [(name,) for name in catalog.schema_names()])
+def like_to_regex(pattern: str) -> re.Pattern[str]:
+    """A SQL LIKE pattern (no escape character) as a Python regex."""
+    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern]
+    return re.compile("".join(parts), re.DOTALL)
 
 
-def _select_list(sql: str, view: str) -> list[str]:
-    """The plain column names a `select a, b from <view>` asks for, lower-cased."""
-    m = re.search(rf"select\s+(.*?)\s+from\s+{view}\b", sql, re.IGNORECASE | re.DOTALL)
-    if not m or m.group(1).strip() == "*":
+def projection_names(sql: str, columns: dict[str, list[list[str]]]) -> list[str]:
+    """Output column names of a query, stars expanded where the tables' columns are known."""
+    import sqlglot
+    from sqlglot.optimizer.qualify import qualify
+
+    try:
+        expression = sqlglot.parse_one(sql, read="redshift")
+        names = expression.named_selects
+        if "*" in names or not names:
+            schema = {name: {c: "varchar" for c, _ in cols} for name, cols in columns.items()}
+            qualified = qualify(
+                expression, schema=schema, dialect="redshift", validate_qualify_columns=False,
+                quote_identifiers=False,
+            )  # fmt: skip
+            names = qualified.named_selects
+        return [name for name in names if name != "*"]
+    except Exception:
         return []
-    return [part.strip().split()[-1].strip('"').lower() for part in m.group(1).split(",")]
 
 
-def _external_tables(sql: str, catalog: Catalog) -> Result | None:
-    if "svv_external_tables" not in sql.lower():
-        return None
-    m = re.search(r"schemaname\s*=\s*'([^']*)'", sql, re.IGNORECASE)
-    schemas = [m.group(1).lower()] if m else sorted(catalog.external_tables)
-    records = [
-        {"schemaname": schema, "tablename": name}
-        for schema in schemas
-        for name in sorted(catalog.external_tables.get(schema, ()))
-    ]
-    wanted = _select_list(sql, "svv_external_tables") or ["schemaname", "tablename"]
-    return Result(
-        [(name, _TEXT) for name in wanted], [tuple(r.get(name) for name in wanted) for r in records]
-    )
+Answer = tuple[list[str] | None, list[tuple[Any, ...]]]
 
 
-def _external_schemas(sql: str, catalog: Catalog) -> Result | None:
-    if "svv_external_schemas" not in sql.lower():
-        return None
-    wanted = _select_list(sql, "svv_external_schemas") or ["schemaname"]
-    rows = [
-        tuple({"schemaname": name}.get(column) for column in wanted)
-        for name in sorted(catalog.external_schemas)
-    ]
-    return Result([(name, _TEXT) for name in wanted], rows)
+class Warehouse:
+    """The emulated server: the catalog, the COPY tables' files, and the log of what it was sent."""
+
+    def __init__(self, state_path: Path) -> None:
+        self.state_path = state_path
+        self.state: dict[str, Any] = json.loads(state_path.read_text())
+        for key, empty in (
+            ("schemas", []),
+            ("relations", {}),
+            ("external_schemas", []),
+            ("external_tables", {}),
+            ("table_files", {}),
+            ("copies", {}),
+            ("transaction_warnings", []),
+        ):
+            self.state.setdefault(key, empty)
+        self.state.setdefault("next_query_id", 1000)
+        self.temp_relations: dict[str, str] = {}  # name -> the CTAS that made it (this run only)
+        self.lock = threading.Lock()
+        self.connection_ids = itertools.count(1)
+        self.log = open(self.state["log"], "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def save(self) -> None:
+        self.state_path.write_text(json.dumps(self.state, indent=1))
+        self.log.flush()
+
+    def close(self) -> None:
+        self.save()
+        self.log.close()
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.log.write(json.dumps({"label": self.state.get("label", ""), **record}, default=str) + "\n")
+
+    # -- the catalog -------------------------------------------------------------------------
+    def columns_of(self, name: str) -> list[list[str]]:
+        known = self.state.get("columns", {})
+        for candidate in (name, TEMP_SUFFIX.sub("", name)):
+            if candidate in known:
+                return known[candidate]
+        if name in self.temp_relations:
+            return [
+                [column, "character varying"] for column in projection_names(self.temp_relations[name], known)
+            ]
+        return []
+
+    def add_schema(self, schema: str, external: bool = False) -> None:
+        for key in ("schemas", "external_schemas") if external else ("schemas",):
+            if schema not in self.state[key]:
+                self.state[key].append(schema)
+
+    def external_tables_in(self, schema: str) -> list[str]:
+        return self.state["external_tables"].setdefault(schema, [])
+
+    def observe(self, q: str, sql: str) -> None:
+        """Keep the emulated warehouse in step with a statement (q: normalised, lower case)."""
+        relations = self.state["relations"]
+        if match := re.match(rf"create (external )?schema (?:if not exists )?{RELATION}", q):
+            self.add_schema(relation_parts(match.group(2))[-1], external=bool(match.group(1)))
+        elif match := re.match(rf"create external table {RELATION}", q):
+            schema, name = relation_key(match.group(1)).split(".")
+            if name not in self.external_tables_in(schema):
+                self.external_tables_in(schema).append(name)
+        elif match := re.match(rf"create (temporary |temp )?table (?:if not exists )?{RELATION}", q):
+            parts = relation_parts(match.group(2))
+            if match.group(1) or len(parts) == 1:
+                self.temp_relations[parts[-1]] = sql
+            else:
+                relations[relation_key(match.group(2))] = "table"
+        elif match := re.match(rf"create (?:or replace )?(?:materialized )?view {RELATION}", q):
+            relations[relation_key(match.group(1))] = "view"
+        elif match := re.match(rf"alter table {RELATION} rename to {RELATION}", q):
+            old = relation_key(match.group(1))
+            if old in relations:
+                new = f"{old.split('.')[0]}.{relation_parts(match.group(2))[-1]}"
+                relations[new] = relations.pop(old)
+        elif match := re.match(rf"drop (?:table|view) (?:if exists )?{RELATION}", q):
+            key = relation_key(match.group(1))
+            relations.pop(key, None)
+            self.state["table_files"].pop(key, None)
+            self.temp_relations.pop(relation_parts(match.group(1))[-1], None)
+            schema, name = key.split(".")
+            if name in self.external_tables_in(schema):
+                self.external_tables_in(schema).remove(name)
+        elif match := re.match(rf"drop schema (?:if exists )?{RELATION}", q):
+            schema = relation_parts(match.group(1))[-1]
+            for key in ("schemas", "external_schemas"):
+                if schema in self.state[key]:
+                    self.state[key].remove(schema)
+        elif re.match(r"copy ", q):
+            if match := re.match(rf"copy {RELATION} .*? from '([^']+)'", normalise(sql, False), re.I):
+                self.record_copy(match.group(2))
+        elif re.match(r"(insert into|delete from) ", q):
+            self.follow_files(sql)
+
+    # -- which files' rows a table holds ---------------------------------------------------------
+    def follow_files(self, sql: str) -> None:
+        """Inserts and deletes by file of the COPY tables and the load ledger."""
+        text = normalise(sql, False)
+        files = self.state["table_files"]
+        # load_raw_data: a file's rows, or its ledger row, inserted with the file's URL as a literal
+        if match := re.match(
+            rf"insert into {RELATION} \(.*\) (?:select|values) .*?'(s3://[^']+)'", text, re.I
+        ):
+            key = relation_key(match.group(1))
+            if match.group(2) not in files.setdefault(key, []):
+                files[key].append(match.group(2))
+        # the ledger filled in from a COPY table that predates it
+        elif match := re.match(
+            rf"insert into {RELATION} \(.*\) select .* from {RELATION}(?: as \w+)? where not exists",
+            text,
+            re.I,
+        ):
+            target, source = relation_key(match.group(1)), relation_key(match.group(2))
+            for name in files.get(source, []):
+                if name not in files.setdefault(target, []):
+                    files[target].append(name)
+        # forget_raw_file: a file's rows by the path below raw_data, or everything
+        elif match := re.match(
+            rf"delete from {RELATION}(?: where (?:table_name = '\w+' and )?"
+            r"regexp_replace\((\w+), '([^']*)', '([^']*)'\) like '([^']*)')?;?$",
+            text,
+            re.I,
+        ):
+            key = relation_key(match.group(1))
+            if key in files and match.group(2):
+                below = re.compile(match.group(3).replace("(.*/)?", "(?:.*/)?"))
+                wanted = like_to_regex(match.group(5).replace("''", "'"))
+                files[key] = [
+                    name
+                    for name in files[key]
+                    if not wanted.fullmatch(below.sub(match.group(4), name, count=1))
+                ]
+            elif key in files:
+                files[key] = []
+
+    # -- COPY from the fake S3 -----------------------------------------------------------------
+    def s3_files(self, url: str) -> list[tuple[str, Path]]:
+        for base, folder in self.state.get("s3", {}).items():
+            base = base.rstrip("/")
+            if url.startswith(base):
+                root = Path(folder)
+                wanted = url[len(base) :].lstrip("/")
+                return sorted(
+                    (f"{base}/{path.relative_to(root).as_posix()}", path)
+                    for path in root.rglob("*")
+                    if path.is_file() and path.relative_to(root).as_posix().startswith(wanted)
+                )
+        return []
+
+    def record_copy(self, url: str) -> None:
+        files = self.s3_files(url)
+        errors = self.state.get("load_errors", {})
+        rows = 0
+        for name, path in files:
+            records = sum(1 for line in path.read_text().splitlines() if line.strip())
+            rows += max(records - len(errors.get(name, [])), 0)
+        query_id = self.state["next_query_id"]
+        self.state["next_query_id"] += 1
+        self.state["copies"][str(query_id)] = {
+            "files": [name for name, _ in files],
+            "sizes": [path.stat().st_size for _, path in files],
+            "rows": rows,
+        }
+        self.state["last_copy"] = query_id
+
+    # -- answers ------------------------------------------------------------------------------
+    def answer(self, q: str) -> Answer:
+        """(column names, rows) for a query; None names: compute them from the SQL if asked."""
+        for responder in RESPONDERS:
+            found = responder(self, q)
+            if found is not None:
+                return found
+        return None, []
 
 
-def _backend_pid(sql: str, catalog: Catalog) -> Result | None:
-    if re.search(r"select pg_backend_pid\(\)", sql, re.IGNORECASE):
-        return Result([("pg_backend_pid", _INT4)], [(4242,)])
+def _backend_pid(warehouse: Warehouse, q: str) -> Answer | None:
+    return (["pg_backend_pid"], [(4242,)]) if q == "select pg_backend_pid()" else None
+
+
+def _schemas(warehouse: Warehouse, q: str) -> Answer | None:
+    state = warehouse.state
+    if "from pg_namespace" in q and "count(" in q:
+        schema = re.search(r"nspname = '([^']+)'", q)
+        return ["count"], [(int(bool(schema) and schema.group(1) in state["schemas"]),)]
+    if "from pg_namespace" in q:
+        return ["nspname"], [(schema,) for schema in sorted({"public", *state["schemas"]})]
+    if match := re.search(r"show schemas from database \S+(?: like '([^']*)')?", q):
+        names = sorted({"public", *state["schemas"]})
+        names = [name for name in names if not match.group(1) or name == match.group(1)]
+        database = state.get("database", "dev")
+        return (
+            ["database_name", "schema_name", "schema_owner", "schema_type"],
+            [(database, name, 100, "local") for name in names],
+        )
     return None
 
 
-DEFAULT_RESPONDERS: list[Responder] = [
+def _relations(warehouse: Warehouse, q: str) -> Answer | None:
+    state = warehouse.state
+    database = state.get("database", "dev")
+    listed = [(*key.split(".", 1), kind) for key, kind in sorted(state["relations"].items())]
+    if "information_schema.tables" in q:
+        schema = re.search(r"table_schema ilike '([^']+)'", q)
+        wanted = schema.group(1) if schema else ""
+        return ["database", "name", "schema", "type"], [
+            (database, name, schema, kind) for schema, name, kind in listed if schema == wanted
+        ]
+    if match := re.search(rf"show tables from schema {RELATION}", q):
+        wanted = relation_parts(match.group(1))[-1]
+        return ["database_name", "schema_name", "table_name", "table_type", "table_acl", "remarks"], [
+            (database, schema, name, "VIEW" if kind == "view" else "TABLE", None, None)
+            for schema, name, kind in listed
+            if schema == wanted
+        ]
+    return None
+
+
+def _select_list(q: str, view: str) -> list[str]:
+    """The plain column names a `select a, b from <view>` asks for."""
+    match = re.search(rf"select\s+(.*?)\s+from\s+(?:pg_catalog\.)?{view}\b", q, re.DOTALL)
+    if not match or match.group(1).strip() == "*":
+        return []
+    return [part.strip().split()[-1].strip('"') for part in match.group(1).split(",")]
+
+
+def _external_catalog(warehouse: Warehouse, q: str) -> Answer | None:
+    state = warehouse.state
+    if "svv_external_tables" in q:
+        schema = re.search(r"schemaname\s*=\s*'([^']*)'", q)
+        schemas = [schema.group(1)] if schema else sorted(state["external_tables"])
+        records = [
+            {"schemaname": schema, "tablename": name}
+            for schema in schemas
+            for name in sorted(state["external_tables"].get(schema, []))
+        ]
+        wanted = _select_list(q, "svv_external_tables") or ["schemaname", "tablename"]
+        return wanted, [tuple(record.get(name) for name in wanted) for record in records]
+    if "svv_external_schemas" in q:
+        wanted = _select_list(q, "svv_external_schemas") or ["schemaname"]
+        return wanted, [
+            tuple({"schemaname": name}.get(column) for column in wanted)
+            for name in sorted(state["external_schemas"])
+        ]
+    return None
+
+
+def _columns(warehouse: Warehouse, q: str) -> Answer | None:
+    if 'information_schema."columns"' not in q:
+        return None
+    table = re.search(r"table_name = '([^']+)'", q)
+    columns = warehouse.columns_of(table.group(1)) if table else []
+    return ["column_name", "data_type", "character_maximum_length", "numeric_precision", "numeric_scale"], [
+        (name, kind, 256 if kind == "character varying" else None, None, None) for name, kind in columns
+    ]
+
+
+def _loads(warehouse: Warehouse, q: str) -> Answer | None:
+    """The system views load_raw_data reads after each COPY, and its own tables of loaded files."""
+    state = warehouse.state
+    if "from pg_proc" in q:
+        return ["database", "name", "schema", "type"], []
+    if "from sys_load_history" in q:
+        last = state.get("last_copy")
+        rows = [] if last is None else [(last, state["copies"][str(last)]["rows"])]
+        return ["query_id", "loaded_rows"], rows
+    if match := re.search(r"from sys_load_detail where query_id = (\d+)", q):
+        copy = state["copies"].get(match.group(1), {})
+        names = copy.get("files", [])
+        sizes = copy.get("sizes", [None] * len(names))
+        columns = _select_list(q, "sys_load_detail") or ["file_name", "lines_scanned"]
+        values = {"lines_scanned": 1}
+        return columns, [
+            tuple({"file_name": name, "bytes_scanned": size}.get(c, values.get(c)) for c in columns)
+            for name, size in zip(names, sizes, strict=True)
+        ]
+    if q.startswith("select") and (
+        match := re.search(r"from sys_load_error_detail where query_id = (\d+)", q)
+    ):
+        names = state["copies"].get(match.group(1), {}).get("files", [])
+        errors = state.get("load_errors", {})
+        return ["line_number", "column_name", "error_message"], [
+            tuple(error) for name in names for error in errors.get(name, [])
+        ]
+    # which files a COPY table or the ledger holds: `select [distinct] <column> from <table> [where ...]`
+    if match := re.fullmatch(
+        rf"select (?:distinct )?(source_file|file_name) from {RELATION}(?: where .*)?", q
+    ):
+        return [match.group(1)], [
+            (name,) for name in state["table_files"].get(relation_key(match.group(2)), [])
+        ]
+    return None
+
+
+def _data_tests(warehouse: Warehouse, q: str) -> Answer | None:
+    if "count(*) as failures" in q:
+        return ["failures", "should_warn", "should_error"], [(0, False, False)]
+    if re.fullmatch(r"select count\(\*\) (?:as \w+ )?from .*", q) and " join " not in q:
+        return None, [(0,)]
+    return None
+
+
+RESPONDERS: list[Callable[[Warehouse, str], Answer | None]] = [
     _backend_pid,
-    _show_schemas,
-    _show_tables,
-    _legacy_list_relations,
-    _legacy_list_schemas,
-    _external_tables,
-    _external_schemas,
+    _schemas,
+    _relations,
+    _external_catalog,
+    _columns,
+    _loads,
+    _data_tests,
 ]
 
 
 class RecordingCursor:
     def __init__(self, connection: RecordingConnection) -> None:
-        self._connection = connection
-        self.description: list[tuple] | None = None
+        self.connection = connection
+        self._names: list[str] | None = None
+        self._sql = ""
+        self._rows: list[tuple] = []
         self.rowcount = -1
-        self._rows: list[tuple[Any, ...]] = []
-
-    def execute(self, operation: str, args: Any = None, **_: Any) -> RecordingCursor:
-        result = self._connection.run(operation, args)
-        if result is None:
-            self.description, self._rows, self.rowcount = None, [], 0
-        else:
-            self.description = [(name, oid, None, None, None, None, None) for name, oid in result.columns]
-            self._rows = list(result.rows)
-            self.rowcount = len(self._rows)
-        return self
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        rows, self._rows = self._rows, []
-        return rows
-
-    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
-        rows, self._rows = self._rows[:size], self._rows[size:]
-        return rows
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        return self.fetchmany(1)[0] if self._rows else None
-
-    def close(self) -> None:
-        pass
 
     def __enter__(self) -> RecordingCursor:
         return self
@@ -249,153 +469,228 @@ class RecordingCursor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def execute(self, operation: str, args: Any = None, **_: Any) -> RecordingCursor:
+        sql = render_bindings(operation, args)
+        self._names, self._rows = self.connection.send(sql)
+        self._sql = sql
+        self.rowcount = len(self._rows)
+        return self
 
-class RecordingConnection:
-    """Stands in for redshift_connector.Connection."""
+    @property
+    def description(self) -> list[tuple] | None:
+        if self._names is None:
+            if not normalise(self._sql).startswith(("select", "with", "(")):
+                return None
+            self._names = projection_names(self._sql, self.connection.warehouse.state.get("columns", {}))
+            if self._rows and len(self._names) != len(self._rows[0]):
+                self._names = [f"column_{i}" for i in range(len(self._rows[0]))]
+        return [(name, TEXT_TYPE_CODE, None, None, None, None, None) for name in self._names]
 
-    def __init__(self, record_path: Path, catalog: Catalog, responders: Sequence[Responder]) -> None:
-        self._record_path = record_path
-        self.catalog = catalog
-        self._responders = list(responders)
-        self.autocommit = False
+    def fetchall(self) -> list[tuple]:
+        rows, self._rows = self._rows, []
+        return rows
 
-    def run(self, sql: str, args: Any = None) -> Result | None:
-        with self._record_path.open("a", encoding="utf-8") as record:
-            record.write(
-                json.dumps({"sql": sql, "args": args, "autocommit": self.autocommit}, default=str) + "\n"
-            )
-        self.catalog.observe(sql)
-        for responder in self._responders:
-            result = responder(sql, self.catalog)
-            if result is not None:
-                return result
-        return None
+    def fetchmany(self, size: int | None = None) -> list[tuple]:
+        size = size or 1
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
 
-    def cursor(self) -> RecordingCursor:
-        return RecordingCursor(self)
-
-    def commit(self) -> None:
-        self.run("-- driver commit")
-
-    def rollback(self) -> None:
-        self.run("-- driver rollback")
+    def fetchone(self) -> tuple | None:
+        return self._rows.pop(0) if self._rows else None
 
     def close(self) -> None:
         pass
 
 
-def install(
-    record_path: Path, catalog: Catalog | None = None, responders: Sequence[Responder] = ()
-) -> Catalog:
-    """Patch redshift_connector.connect in this process; returns the catalog the fake shares."""
+class RecordingConnection:
+    """Stands in for redshift_connector.Connection, following its transaction state as it would."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self.id = next(warehouse.connection_ids)
+        self.autocommit = False
+        self.in_transaction = False  # redshift_connector's name: the server's last ReadyForQuery status
+
+    def send(self, sql: str) -> Answer:
+        q = normalise(sql)
+        warning = None
+        inside = self.in_transaction
+        if TRANSACTION_START.match(q):
+            warning = "there is already a transaction in progress" if inside else None
+            self.in_transaction = True
+        elif TRANSACTION_END.match(q):
+            warning = None if inside else "there is no transaction in progress"
+            self.in_transaction = False
+        elif q and not self.autocommit:
+            inside = self.in_transaction = True  # DB-API: the driver's first statement opens a block
+        with self.warehouse.lock:
+            record: dict[str, Any] = {"connection": self.id, "sql": sql, "in_transaction": inside}
+            if warning:
+                record["warning"] = warning
+                self.warehouse.state["transaction_warnings"].append(f"{warning}: {body(sql)[:200]}")
+            self.warehouse.write(record)
+            self.warehouse.observe(q, sql)
+            return self.warehouse.answer(q)
+
+    def cursor(self) -> RecordingCursor:
+        return RecordingCursor(self)
+
+    def commit(self) -> None:
+        # redshift_connector sends COMMIT whatever the state; the server warns when no block is open
+        self.send("commit")
+
+    def rollback(self) -> None:
+        if self.in_transaction:  # redshift_connector sends nothing outside a transaction
+            self.send("rollback")
+
+    def close(self) -> None:
+        pass
+
+
+def install(state_path: Path) -> Warehouse:
+    """Make redshift_connector.connect return recording connections (dbt-redshift looks it up per call)."""
     import redshift_connector
 
-    shared = catalog or Catalog()
+    warehouse = Warehouse(state_path)
 
     def connect(**kwargs: Any) -> RecordingConnection:
-        shared.database = kwargs.get("database") or shared.database
-        return RecordingConnection(record_path, shared, [*responders, *DEFAULT_RESPONDERS])
+        shown = {
+            key: value
+            for key, value in kwargs.items()
+            if key not in SECRET_ARGUMENTS and isinstance(value, str | int | bool | None)
+        }
+        warehouse.state["database"] = kwargs.get("database") or warehouse.state.get("database", "dev")
+        connection = RecordingConnection(warehouse)
+        with warehouse.lock:
+            warehouse.write({"connection": connection.id, "connect": shown})
+        return connection
 
     redshift_connector.connect = connect
-    return shared
+    return warehouse
+
+
+# -- the test side --------------------------------------------------------------------------------
 
 
 @dataclass
-class Recording:
-    output: str
+class Run:
+    """One recorded dbt invocation."""
+
+    label: str
     returncode: int
-    statements: list[str]
+    output: str
+    records: list[dict[str, Any]]
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
 
+    @property
+    def statements(self) -> list[str]:
+        """Every statement as dbt sent it (query comment included), in order."""
+        return [record["sql"] for record in self.records if "sql" in record]
+
+    @property
+    def bodies(self) -> list[str]:
+        """The statements without dbt's query comment, whitespace collapsed."""
+        return [body(sql) for sql in self.statements]
+
+    @property
+    def connects(self) -> list[dict[str, Any]]:
+        return [record["connect"] for record in self.records if "connect" in record]
+
     def matching(self, pattern: str) -> list[str]:
-        """Statements matching a regex (case-insensitive, whitespace collapsed to one space)."""
-        return [sql for sql in self.statements if re.search(pattern, " ".join(sql.split()), re.IGNORECASE)]
+        """The bodies (no query comment, one line) that match a regex (case-insensitive)."""
+        return [sql for sql in self.bodies if re.search(pattern, sql, re.IGNORECASE)]
 
 
-def load_statements(record_path: Path) -> list[str]:
-    """Recorded SQL minus dbt's query comments and the driver's own commit/rollback markers."""
-    if not record_path.exists():
-        return []
-    statements = []
-    for line in record_path.read_text(encoding="utf-8").splitlines():
-        sql = re.sub(r"/\*.*?\*/", "", json.loads(line)["sql"], flags=re.DOTALL).strip()
-        if sql and not sql.startswith("-- driver"):
-            statements.append(sql)
-    return statements
+@dataclass
+class RedshiftRecorder:
+    """A dbt project run against the recorder: its own work dir, state and log, kept across runs."""
 
+    work_dir: Path
+    raw_data: str | Path
+    target: str = "redshift"
+    vars: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, list[list[str]]] = field(default_factory=dict)
+    s3: dict[str, str | Path] = field(default_factory=dict)
+    load_errors: dict[str, list[list[Any]]] = field(default_factory=dict)
+    catalog: dict[str, Any] = field(default_factory=dict)  # schemas, relations, external_* to start with
 
-REDSHIFT_PROFILE = """\
-sparkify:
-  target: redshift
-  outputs:
-    redshift:
-      type: redshift
-      # Never contacted: redshift_recorder replaces the driver's connect().
-      host: 127.0.0.1
-      port: 5439
-      user: recorder
-      password: recorder
-      dbname: dev
-      schema: sparkify
-      threads: 1
-"""
+    def __post_init__(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.state_path = self.work_dir / "redshift_state.json"
+        self.log_path = self.work_dir / "redshift_statements.jsonl"
+        self.log_path.touch()
+        self.state_path.write_text(
+            json.dumps(
+                {
+                    "log": str(self.log_path),
+                    "database": "dev",
+                    "columns": self.columns,
+                    "s3": {url: str(folder) for url, folder in self.s3.items()},
+                    "load_errors": self.load_errors,
+                    **self.catalog,
+                }
+            )
+        )
+        self.project = DbtProject(
+            work_dir=self.work_dir,
+            raw_data=self.raw_data,
+            target=self.target,
+            extra_vars=self.vars,
+            extra_env={**RECORDER_ENV, **self.env},
+            dbt_command=[sys.executable, "-m", "pytests.redshift_recorder", str(self.state_path)],
+        )
+        self._runs = 0
 
+    @property
+    def state(self) -> dict[str, Any]:
+        return json.loads(self.state_path.read_text())
 
-def run_dbt_recorded(
-    project: Any, *args: str, vars: dict | None = None, seed: dict | None = None
-) -> Recording:
-    """Run one dbt command for a pytests.dbt_runner.DbtProject through the recorder (subprocess).
+    def update_state(self, **changes: Any) -> None:
+        """Change the emulated warehouse between runs, e.g. pretend external tables exist."""
+        self.state_path.write_text(json.dumps({**self.state, **changes}, indent=1))
 
-    The project's profiles.yml is replaced by a minimal redshift one (target ``redshift``).
-    """
-    import subprocess
+    def reset(self, **catalog: Any) -> None:
+        """Forget everything the warehouse was sent (the log stays) and start from `catalog`
+        (schemas, relations, external_schemas, external_tables), as a fresh cluster would."""
+        kept = ("log", "database", "columns", "s3", "load_errors")
+        self.state_path.write_text(json.dumps({k: v for k, v in self.state.items() if k in kept} | catalog))
 
-    from pytests.dbt_runner import PROJECT_ROOT
+    def run(self, *args: str, label: str | None = None, vars: dict | None = None, check: bool = False) -> Run:
+        """Run one dbt command through the recorder; check=True raises with dbt's output on failure."""
+        self._runs += 1
+        label = label or f"run{self._runs}"
+        self.update_state(label=label)
+        result = self.project.dbt(*args, vars=vars, check=check)
+        return Run(label, result.returncode, result.output, self.records(label))
 
-    (project.work_dir / "profiles" / "profiles.yml").write_text(REDSHIFT_PROFILE)
-    record_path = project.work_dir / "redshift_statements.jsonl"
-    record_path.unlink(missing_ok=True)
-    seed_path = project.work_dir / "redshift_catalog.json"
-    seed_path.write_text(json.dumps(seed or {}))
-    env = project.env()
-    env["DBT_TARGET"] = "redshift"
-    command = [
-        sys.executable,
-        "-m",
-        "pytests.redshift_recorder",
-        str(record_path),
-        str(seed_path),
-        "--",
-        *args,
-        "--vars",
-        project.vars_arg(vars),
-    ]
-    completed = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    return Recording(completed.stdout + completed.stderr, completed.returncode, load_statements(record_path))
+    def records(self, label: str | None = None) -> list[dict[str, Any]]:
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        records = [json.loads(line) for line in lines if line.strip()]
+        return [record for record in records if label is None or record["label"] == label]
+
+    def statements(self, label: str) -> list[str]:
+        return [record["sql"] for record in self.records(label) if "sql" in record]
+
+    def bodies(self, label: str) -> list[str]:
+        return [body(sql) for sql in self.statements(label)]
 
 
 def main(argv: list[str]) -> int:
-    if "--" not in argv:
-        print(
-            "usage: python -m pytests.redshift_recorder RECORD.jsonl [CATALOG.json] -- <dbt args>",
-            file=sys.stderr,
-        )
+    if not argv:
+        print("usage: python -m pytests.redshift_recorder STATE.json <dbt args>", file=sys.stderr)
         return 2
-    split = argv.index("--")
-    own, dbt_args = argv[:split], argv[split + 1 :]
-    if not own:
-        print("redshift_recorder: missing RECORD.jsonl", file=sys.stderr)
-        return 2
-    seed = json.loads(Path(own[1]).read_text()) if len(own) > 1 else {}
-    install(Path(own[0]), Catalog.from_seed(seed))
+    warehouse = install(Path(argv[0]))
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(dbt_args)
+    try:
+        result = dbtRunner().invoke(argv[1:])
+    finally:
+        with warehouse.lock:
+            warehouse.close()
     return 0 if result.success else 1
 
 

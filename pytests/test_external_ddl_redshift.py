@@ -1,9 +1,10 @@
 """The Redshift Spectrum DDL of `dbt run-operation stage_external_sources`, without a cluster.
 
 dbt runs against pytests/redshift_recorder.py (a stand-in for redshift_connector that records
-every statement). Expected columns, types, SerDe and partitions come from the sources yml read
-with PyYAML, not from the macro; statements are parsed with sqlglot's redshift dialect (its one
-gap, ROW FORMAT SERDE, is parsed with the hive dialect, which knows it).
+every statement, and whether it ran inside a transaction). Expected columns, types, SerDe and
+partitions come from the sources yml read with PyYAML, not from the macro; statements are parsed
+with sqlglot's redshift dialect (its one gap, ROW FORMAT SERDE, is parsed with the hive dialect,
+which knows it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlglot
@@ -18,8 +20,10 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from pytests.dbt_runner import PROJECT_ROOT, DbtProject
-from pytests.redshift_recorder import Recording, run_dbt_recorded
+from pytests.dbt_runner import PROJECT_ROOT
+from pytests.redshift_recorder import RedshiftRecorder, Run, body
+
+pytestmark = pytest.mark.slow  # a dozen dbt runs: minutes
 
 RAW = "s3://sparkify-spectrum-test/raw"
 IAM_ROLE = "arn:aws:iam::123456789012:role/sparkify-spectrum"
@@ -56,28 +60,37 @@ def parse_redshift(sql: str) -> exp.Expression:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
-    return DbtProject(work_dir=tmp_path_factory.mktemp("spectrum_ddl"), raw_data=RAW)
+def recorder(tmp_path_factory: pytest.TempPathFactory) -> RedshiftRecorder:
+    """One project for the module (dbt parses once); each test starts from the warehouse it needs."""
+    return RedshiftRecorder(
+        work_dir=tmp_path_factory.mktemp("spectrum_ddl"), raw_data=RAW, vars=SPECTRUM_VARS
+    )
+
+
+def run_fresh(recorder: RedshiftRecorder, *args: str, vars: dict | None = None, **catalog: Any) -> Run:
+    """One dbt command against an emulated warehouse holding only `catalog`."""
+    recorder.reset(**catalog)
+    return recorder.run(*args, vars=vars)
 
 
 @pytest.fixture(scope="module")
-def first_run(project: DbtProject) -> Iterator[Recording]:
-    recording = run_dbt_recorded(project, "run-operation", "stage_external_sources", vars=SPECTRUM_VARS)
-    assert recording.ok, recording.output[-4000:]
-    yield recording
+def first_run(recorder: RedshiftRecorder) -> Iterator[Run]:
+    run = run_fresh(recorder, "run-operation", "stage_external_sources")
+    assert run.ok, run.output[-4000:]
+    yield run
 
 
-def test_every_statement_parses_as_redshift_sql(first_run: Recording) -> None:
-    assert first_run.statements
-    for sql in first_run.statements:
+def test_every_statement_parses_as_redshift_sql(first_run: Run) -> None:
+    assert first_run.bodies
+    for sql in first_run.bodies:
         if one_line(sql).lower().startswith("create external schema"):
             continue  # sqlglot has no CREATE EXTERNAL SCHEMA; checked token by token below
-        body = ROW_FORMAT.sub("", sql) if sql.lower().startswith("create external table") else sql
-        parsed = parse_redshift(body)
+        text = ROW_FORMAT.sub("", sql) if sql.lower().startswith("create external table") else sql
+        parsed = parse_redshift(text)
         assert not isinstance(parsed, exp.Command), f"sqlglot could not parse: {sql}"
 
 
-def test_external_schema_comes_from_the_data_catalog_with_the_iam_role(first_run: Recording) -> None:
+def test_external_schema_comes_from_the_data_catalog_with_the_iam_role(first_run: Run) -> None:
     (statement,) = first_run.matching(r"^create external schema")
     tokens = [token.text.lower() for token in sqlglot.tokenize(statement, read="redshift")]
     assert tokens[:6] == ["create", "external", "schema", "if", "not", "exists"]
@@ -89,7 +102,7 @@ def test_external_schema_comes_from_the_data_catalog_with_the_iam_role(first_run
 
 
 @pytest.mark.parametrize("table", ["song_data", "log_data"])
-def test_external_table_columns_serde_location_and_partitions(first_run: Recording, table: str) -> None:
+def test_external_table_columns_serde_location_and_partitions(first_run: Run, table: str) -> None:
     declared = declared_tables()[table]
     (statement,) = first_run.matching(rf'^create external table "?{SCHEMA}"?\."?{table}"?')
 
@@ -131,14 +144,14 @@ def parse_redshift_or_hive(statement: str) -> exp.Expression:
     return sqlglot.parse_one(statement, read="hive", error_level=ErrorLevel.RAISE)
 
 
-def test_log_events_keep_ts_as_bigint_and_user_id_as_text(first_run: Recording) -> None:
+def test_log_events_keep_ts_as_bigint_and_user_id_as_text(first_run: Run) -> None:
     (statement,) = first_run.matching(rf'^create external table "?{SCHEMA}"?\."?log_data"?')
     columns = {c.name: c.args["kind"] for c in parse_redshift(ROW_FORMAT.sub("", statement)).this.expressions}
     assert columns["ts"].is_type(exp.DataType.Type.BIGINT)
     assert columns["userid"].is_type(exp.DataType.Type.VARCHAR)
 
 
-def test_log_partitions_are_added_for_every_year_and_month(first_run: Recording) -> None:
+def test_log_partitions_are_added_for_every_year_and_month(first_run: Run) -> None:
     added = {}
     for statement in first_run.matching(r"^alter table .* add if not exists partition"):
         alter = parse_redshift(statement)
@@ -152,72 +165,65 @@ def test_log_partitions_are_added_for_every_year_and_month(first_run: Recording)
     }
 
 
-def test_external_ddl_runs_outside_any_transaction(first_run: Recording) -> None:
-    open_transaction = False
-    for sql in first_run.statements:
-        keyword = one_line(sql).lower()
-        if keyword in {"begin", "begin transaction", "start transaction"}:
-            open_transaction = True
-        elif keyword in {"commit", "rollback", "end"}:
-            open_transaction = False
-        elif re.match(r"(create external|drop table|alter table)", keyword):
-            assert not open_transaction, f"external DDL inside a transaction block: {sql[:80]}"
+def test_external_ddl_runs_outside_any_transaction(first_run: Run) -> None:
+    external_ddl = [
+        record
+        for record in first_run.records
+        if "sql" in record
+        and re.match(r"(create external|drop table|alter table)", body(record["sql"]).lower())
+    ]
+    assert external_ddl
+    for record in external_ddl:
+        assert not record["in_transaction"], f"external DDL inside a transaction block: {record['sql'][:80]}"
 
 
-def test_second_run_keeps_existing_tables_and_only_adds_missing_partitions(project: DbtProject) -> None:
-    seed = {"external_tables": {SCHEMA: ["song_data", "log_data"]}}
-    again = run_dbt_recorded(
-        project, "run-operation", "stage_external_sources", vars=SPECTRUM_VARS, seed=seed
-    )
+def test_second_run_keeps_existing_tables_and_only_adds_missing_partitions(
+    recorder: RedshiftRecorder,
+) -> None:
+    existing = {"external_schemas": [SCHEMA], "external_tables": {SCHEMA: ["song_data", "log_data"]}}
+    again = run_fresh(recorder, "run-operation", "stage_external_sources", **existing)
     assert again.ok, again.output[-4000:]
     assert not again.matching(r"^(drop table|create external table)")
     assert again.matching(r"^create external schema if not exists")
     assert len(again.matching(r"^alter table .* add if not exists partition")) == len(YEARS) * 12
 
-    refreshed = run_dbt_recorded(
-        project,
+    refreshed = run_fresh(
+        recorder,
         "run-operation",
         "stage_external_sources",
-        vars={**SPECTRUM_VARS, "ext_full_refresh": True},
-        seed=seed,
+        vars={"ext_full_refresh": True},
+        **existing,
     )
     assert refreshed.ok, refreshed.output[-4000:]
     assert len(refreshed.matching(r"^drop table if exists")) == 2
     assert len(refreshed.matching(r"^create external table")) == 2
 
 
-def test_staging_reads_path_from_spectrum_in_late_binding_views(project: DbtProject) -> None:
-    recording = run_dbt_recorded(
-        project, "run", "-s", "stg_sparkify__log_records", "stg_sparkify__events", vars=SPECTRUM_VARS
-    )
-    assert recording.ok, recording.output[-4000:]
-    (records,) = [sql for sql in recording.matching(r"stg_sparkify__log_records") if '"$path"' in sql]
-    assert re.search(rf'from "\w+"\."{SCHEMA}"\."log_data"', records)
-    (view,) = recording.matching(r"^create view .*stg_sparkify__events")
+def test_base_model_reads_path_from_spectrum_and_staging_views_are_late_binding(
+    recorder: RedshiftRecorder,
+) -> None:
+    run = run_fresh(recorder, "run", "-s", "base_sparkify__log_lines", "stg_sparkify__log_events")
+    assert run.ok, run.output[-4000:]
+    (lines,) = [sql for sql in run.matching(r"^create table .*base_sparkify__log_lines") if '"$path"' in sql]
+    assert re.search(rf'from "\w+"\."{SCHEMA}"\."log_data"', lines)
+    (view,) = run.matching(r"^create view .*stg_sparkify__log_events")
     assert one_line(view).lower().rstrip(";").endswith("with no schema binding")
 
 
-def test_a_missing_iam_role_is_reported_before_any_ddl(project: DbtProject) -> None:
-    recording = run_dbt_recorded(
-        project, "run-operation", "stage_external_sources", vars={**SPECTRUM_VARS, "iam_role": ""}
-    )
-    assert not recording.ok and "needs the IAM role" in recording.output
-    assert not recording.matching(r"^(create|drop|alter)")
+def test_a_missing_iam_role_is_reported_before_any_ddl(recorder: RedshiftRecorder) -> None:
+    run = run_fresh(recorder, "run-operation", "stage_external_sources", vars={"iam_role": ""})
+    assert not run.ok and "needs the IAM role" in run.output
+    assert not run.matching(r"^(create|drop|alter)")
 
 
-def test_copy_mode_creates_no_external_table(project: DbtProject) -> None:
-    recording = run_dbt_recorded(
-        project,
-        "run-operation",
-        "stage_external_sources",
-        vars={**SPECTRUM_VARS, "redshift_raw_path": "copy"},
-    )
-    assert recording.ok and "COPY-loaded" in recording.output
-    assert not recording.matching(r"^(create|drop|alter)")
+def test_copy_mode_creates_no_external_table(recorder: RedshiftRecorder) -> None:
+    run = run_fresh(recorder, "run-operation", "stage_external_sources", vars={"redshift_raw_path": "copy"})
+    assert run.ok and "COPY-loaded" in run.output
+    assert not run.matching(r"^(create|drop|alter)")
 
 
 def test_local_raw_data_is_refused_for_spectrum(tmp_path: Path) -> None:
-    local = DbtProject(work_dir=tmp_path / "dbt", raw_data="data/raw")
-    recording = run_dbt_recorded(local, "run-operation", "stage_external_sources", vars=SPECTRUM_VARS)
-    assert not recording.ok and "Spectrum reads only from S3" in recording.output
-    assert not recording.matching(r"^(create|drop|alter)")
+    local = RedshiftRecorder(work_dir=tmp_path / "dbt", raw_data="data/raw", vars=SPECTRUM_VARS)
+    run = local.run("run-operation", "stage_external_sources")
+    assert not run.ok and "Spectrum reads only from S3" in run.output
+    assert not run.matching(r"^(create|drop|alter)")

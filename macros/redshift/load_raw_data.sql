@@ -12,8 +12,12 @@
     comes from one COPY of the whole prefix, whose files SYS_LOAD_DETAIL names. Cost: one parallel
     read of the prefix per run, plus about a second of fixed overhead per new file (docs/redshift.md).
 
-    Idempotent: a file whose URL is already in source_file is skipped, so a run repeated or resumed
-    after a failure loads only what is missing. Each file lands whole or not at all.
+    Idempotent: every file loaded is entered in the ledger <raw_schema>.loaded_files (URL, bytes
+    read, rows loaded and rejected, when), with its rows and in the same transaction, also when it
+    loaded no rows; a file in the ledger is skipped, so a run repeated or resumed after a failure
+    loads only what is missing, and a file of rejected records alone is not copied (nor its errors
+    kept) again on every run. Each file lands whole or not at all. forget_raw_file removes a file
+    from the COPY table and the ledger, so the next run copies it again.
 
     Load errors: every COPY runs with MAXERROR 100000 (Redshift's ceiling) so that it never fails
     half-explained; the macro reads the file's rejected records from SYS_LOAD_ERROR_DETAIL, prints
@@ -67,6 +71,7 @@
 
     {% do run_query('create schema if not exists ' ~ adapter.quote(schema)) %}
     {% do run_query(sparkify.redshift_load_errors_ddl(schema)) %}
+    {% do run_query(sparkify.redshift_loaded_files_ddl(schema)) %}
     {% for table in tables %}
         {% set format = "format as json '" ~ jsonpaths ~ "'" if table == 'log_data' else "format as json 'auto'" %}
         {% do sparkify.redshift_copy_new_files(
@@ -123,6 +128,23 @@
 {% endmacro %}
 
 
+{#
+    The ledger of loaded files: which files load_raw_data skips. A file is entered with its rows,
+    so a file that loaded none (every record rejected and tolerated, or an empty file) is entered
+    too and not copied again. file_size is the bytes COPY read (the file's size, uncompressed).
+#}
+{% macro redshift_loaded_files_ddl(schema) %}
+    create table if not exists {{ adapter.quote(schema) }}.loaded_files (
+        table_name varchar(128) not null,
+        file_name varchar(1024) not null,
+        file_size bigint,
+        loaded_rows bigint not null,
+        rejected_rows bigint not null,
+        loaded_at timestamp not null default getdate()
+    )
+{% endmacro %}
+
+
 {# One COPY of a prefix or a file into the scratch table: its SYS query id and the rows it loaded. #}
 {% macro redshift_copy_into(scratch, columns, location, format, credentials) %}
     {% call statement('copy_raw', fetch_result=False) %}
@@ -147,18 +169,24 @@
 {% endmacro %}
 
 
-{# The files one COPY read, with their scanned line counts. #}
+{# The files one COPY read, in name order: {file URL: bytes read} (a file may be read in splits). #}
 {% macro redshift_copied_files(query_id) %}
     {% set found = run_query(
-        "select trim(file_name) as file_name, sum(lines_scanned) as lines_scanned from sys_load_detail"
+        "select trim(file_name) as file_name, sum(lines_scanned) as lines_scanned,"
+        ~ " sum(bytes_scanned) as bytes_scanned from sys_load_detail"
         ~ " where query_id = " ~ query_id ~ " group by 1 order by 1"
     ) %}
-    {{ return(found.columns[0].values() | list) }}
+    {% set files = {} %}
+    {% for row in found.rows %}
+        {% do files.update({row[0]: row[2]}) %}
+    {% endfor %}
+    {{ return(files) }}
 {% endmacro %}
 
 
 {% macro redshift_copy_new_files(schema, table, columns, prefix, format, credentials, max_errors) %}
     {% set target_relation = adapter.quote(schema) ~ '.' ~ adapter.quote(table) %}
+    {% set ledger = adapter.quote(schema) ~ '.loaded_files' %}
     {% set scratch = adapter.quote('sparkify_copy_' ~ table) %}
     {% set column_list %}{% for name, _ in columns %}{{ adapter.quote(name) }}, {% endfor %}{% endset %}
     {% call statement('create_raw_table') %}
@@ -168,6 +196,21 @@
             {%- endfor %}
             source_file varchar(1024) not null
         )
+    {% endcall %}
+    {#
+        files loaded before the ledger existed: their rows are in the COPY table; enter each once,
+        so that they stay skipped (a no-op once every loaded file is in the ledger)
+    #}
+    {% call statement('ledger_from_raw_table') %}
+        insert into {{ ledger }} (table_name, file_name, loaded_rows, rejected_rows)
+        select '{{ table }}', raw.source_file, count(*), 0
+        from {{ target_relation }} as raw
+        where not exists (
+            select 1
+            from {{ ledger }} as loaded
+            where loaded.table_name = '{{ table }}' and loaded.file_name = raw.source_file
+        )
+        group by raw.source_file
     {% endcall %}
     {% do adapter.commit() %}
     {% call statement('create_scratch') %}
@@ -180,8 +223,11 @@
 
     {# which files are there: one parallel COPY of the whole prefix, then ask what it read #}
     {% set listing = sparkify.redshift_copy_into(scratch, columns, prefix, format, credentials) %}
-    {% set present = sparkify.redshift_copied_files(listing[0]) %}
-    {% set loaded = run_query('select distinct source_file from ' ~ target_relation).columns[0].values() | list %}
+    {% set sizes = sparkify.redshift_copied_files(listing[0]) %}
+    {% set present = sizes.keys() | list %}
+    {% set loaded = run_query(
+        "select file_name from " ~ ledger ~ " where table_name = '" ~ table ~ "'"
+    ).columns[0].values() | list %}
     {% set new_files = present | reject('in', loaded) | list %}
     {{ log(table ~ ": " ~ present | length ~ " files under " ~ prefix ~ ", " ~ new_files | length
         ~ " not loaded yet", info=true) }}
@@ -192,7 +238,7 @@
         {% do run_query('delete from ' ~ scratch) %}
         {% set copy = sparkify.redshift_copy_into(scratch, columns, file, format, credentials) %}
         {% set query_id = copy[0] %}
-        {% set read = sparkify.redshift_copied_files(query_id) %}
+        {% set read = sparkify.redshift_copied_files(query_id).keys() | list %}
         {% if read != [file] %}
             {% do exceptions.raise_compiler_error(
                 "load_raw_data: COPY from " ~ file ~ " read " ~ read | join(', ')
@@ -228,9 +274,17 @@
                 where query_id = {{ query_id }}
             {% endcall %}
         {% endif %}
-        {# the file and its tolerated errors become visible together, whatever fails later #}
-        {% do adapter.commit() %}
         {% set copied = copy[1] %}
+        {# entered whatever it loaded: a file of rejected records only is not copied again next run #}
+        {% call statement('enter_in_ledger') %}
+            insert into {{ ledger }} (table_name, file_name, file_size, loaded_rows, rejected_rows)
+            values (
+                '{{ table }}', {{ file_literal }}, {{ sizes[file] if sizes[file] is not none else 'null' }},
+                {{ copied }}, {{ errors.rows | length }}
+            )
+        {% endcall %}
+        {# the file, its ledger entry and its tolerated errors become visible together, whatever fails later #}
+        {% do adapter.commit() %}
         {% set totals.rows = totals.rows + copied %}
         {% set totals.rejected = totals.rejected + errors.rows | length %}
         {{ log(table ~ ": " ~ loop.index ~ "/" ~ new_files | length ~ " " ~ file ~ ": " ~ copied ~ " rows, "
@@ -239,4 +293,36 @@
     {{ log(table ~ ": loaded " ~ new_files | length ~ " files, " ~ totals.rows ~ " rows, "
         ~ totals.rejected ~ " records rejected; " ~ (present | length - new_files | length)
         ~ " files were loaded before", info=true) }}
+{% endmacro %}
+
+
+{#
+    forget_raw_file on the COPY path: the file's rows leave the COPY table and its entry the ledger,
+    so the next load_raw_data copies it again from S3 (and a file gone from S3 is gone for good).
+    Without this, the next build re-ingested the file's old rows from the COPY table and the load
+    skipped the file. Files are matched by their path below raw_data, as in the base models.
+#}
+{% macro redshift__forget_raw_file_loads(pattern) %}
+    {% if var('redshift_raw_path', 'spectrum') != 'copy' %}
+        {{ return([]) }}
+    {% endif %}
+    {% set schema = var('raw_schema', 'sparkify_raw') %}
+    {% set ledger = adapter.get_relation(database=target.database, schema=schema, identifier='loaded_files') %}
+    {% set statements = [] %}
+    {% for table in ['log_data', 'song_data'] %}
+        {% set copied = adapter.get_relation(database=target.database, schema=schema, identifier=table) %}
+        {% if copied is not none %}
+            {% do statements.append(
+                "delete from " ~ copied ~ " where "
+                ~ sparkify.path_below_raw_data('source_file', table) | trim ~ " like '" ~ pattern ~ "'"
+            ) %}
+        {% endif %}
+        {% if ledger is not none %}
+            {% do statements.append(
+                "delete from " ~ ledger ~ " where table_name = '" ~ table ~ "' and "
+                ~ sparkify.path_below_raw_data('file_name', table) | trim ~ " like '" ~ pattern ~ "'"
+            ) %}
+        {% endif %}
+    {% endfor %}
+    {{ return(statements) }}
 {% endmacro %}
