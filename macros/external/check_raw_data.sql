@@ -18,7 +18,7 @@
 {% macro duckdb__check_raw_data() %}
     {% for node in sparkify.external_source_nodes() %}
         {# every file below the source's folder, at any depth (the reader decides what it reads) #}
-        {% set pattern = node.external.location.rstrip('/') ~ '/**' %}
+        {% set pattern = node.external.location.rstrip('/') ~ '/**/*' %}
         {% if sparkify.has_probe_function() %}
             {% set message = run_query("select sparkify_probe_location('" ~ pattern | replace("'", "''") ~ "')").columns[0].values()[0] %}
         {% else %}

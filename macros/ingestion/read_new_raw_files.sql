@@ -109,7 +109,8 @@
     {% if execute %}
         {% set listing %}
             select listed.filename
-            from read_blob('{{ (folder ~ "/**") | replace("'", "''") }}') as listed
+            -- '**/*', not '**': DuckDB's '**' alone passes over symlinked files
+            from read_blob('{{ (folder ~ "/**/*") | replace("'", "''") }}') as listed
             where
                 {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} is null
                 {% if is_incremental() %}
