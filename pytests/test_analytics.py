@@ -22,6 +22,9 @@ from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import normalise, read_duckdb_marts
 from sparkify_tools import docs_check
 
+# builds and checks the analysts models on their own samples: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 ANALYTICS = "main_analytics"
 ANALYSES = ("plays_by_hour_and_level", "plays_by_state", "catalogue_match_rate_by_week")
 

@@ -18,6 +18,9 @@ from sparkify_tools.benchmark import cli
 from sparkify_tools.benchmark.measure import run_measured
 from sparkify_tools.benchmark.tiers import TIERS
 
+# runs the benchmark end to end (Spark, S3): not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("pyspark", reason="the reference job needs the bench extra (pyspark)")
 
 

@@ -27,6 +27,9 @@ from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import MART_NAMES
 from sparkify_tools import docs_check
 
+# needs Chromium: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = PROJECT_ROOT / "artifacts"
 MARTS = MART_NAMES
 SOURCES = ("sparkify.song_data", "sparkify.log_data")

@@ -8,10 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
 from pytests.mart_compare import query_duckdb
 from pytests.raw_delivery import deliver, deliver_songs, log_files
+
+# several builds: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 
 def level_change_times(raw: Path) -> dict[str, set[datetime]]:

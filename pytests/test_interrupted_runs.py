@@ -15,6 +15,9 @@ from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import diff_marts, read_duckdb_marts
 from pytests.oracle import expected_marts
 
+# kills and reruns builds: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:

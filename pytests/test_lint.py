@@ -11,9 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pytests.dbt_runner import PROJECT_ROOT
+
+# runs sqlfluff over the project: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 

@@ -20,6 +20,9 @@ from pytests.conftest import generate_raw
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import query_duckdb
 
+# MetricFlow queries: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 MAU_WINDOW_DAYS = 30
 
 

@@ -22,6 +22,9 @@ from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import MART_KEYS, diff_marts, read_duckdb_marts
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 
+# needs PostgreSQL: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 LOADER = str(Path(sys.executable).with_name("sparkify-load-postgres"))
 
 

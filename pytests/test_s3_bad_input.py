@@ -16,6 +16,9 @@ from pytests.dbt_runner import DbtProject
 from pytests.s3_server import MotoServer, start_moto_server
 from sparkify_tools.s3.probe import describe_read_error
 
+# needs the local S3 server: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 BUCKET = "sparkify-bad-input"
 
 

@@ -23,6 +23,9 @@ from pytests.mart_compare import MART_KEYS, diff_marts, normalise, read_duckdb_m
 from pytests.s3_server import MotoServer, start_moto_server
 from sparkify_tools.s3.lake import current_version, read_table
 
+# needs the local S3 server: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 RAW_BUCKET = "sparkify-raw"
 LAKE_BUCKET = "sparkify-lake"
 RAW_URL = f"s3://{RAW_BUCKET}/udacity"

@@ -23,6 +23,9 @@ from pytests.mart_compare import MART_KEYS, diff_marts, query_duckdb, read_duckd
 from pytests.raw_delivery import deliver, deliver_songs, log_files
 from pytests.spark_session import SparkDbtProject, java_missing_reason
 
+# needs Spark: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 # Four days across a month boundary: the incremental day opens a new log folder and new partitions.
 SPARK_SAMPLE = {
     "seed": 23,

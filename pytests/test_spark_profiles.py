@@ -11,12 +11,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from dbt.adapters.spark.connections import SparkCredentials
 from dbt.config.renderer import ProfileRenderer
 from dbt_common.context import set_invocation_context
 
 from pytests.dbt_runner import PROJECT_ROOT
+
+# needs Spark: not in the fast tier (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 # keys a profile output may hold besides the adapter's credential fields
 PROFILE_KEYS = {"type", "threads"}
