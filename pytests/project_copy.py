@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +73,13 @@ def add_ingested_at_stand_in(project_dir: Path) -> list[str]:
     return changed
 
 
-def replace_final_select(project_dir: Path, model_path: str, new_final: str) -> None:
-    """Make a model end with ``new_final`` instead of its closing select (a test's model change)."""
+def rewrite_closing_select(project_dir: Path, model_path: str, rewrite: Callable[[str], str]) -> None:
+    """Replace a model's closing select with ``rewrite(closing select)`` (a test's model change)."""
     path = project_dir / model_path
     sql = path.read_text()
-    closing = FINAL_SELECT.search(sql) or re.search(
-        re.escape(INGESTED_AT_STAND_IN.strip()) + r"\s*$", sql
-    )
+    closing = FINAL_SELECT.search(sql) or re.search(re.escape(INGESTED_AT_STAND_IN) + r"\s*$", sql)
     assert closing, f"{model_path}: no closing `select * from final` to replace"
-    path.write_text(sql[: closing.start()] + new_final.rstrip() + "\n")
+    path.write_text(sql[: closing.start()] + rewrite(closing.group(0).strip()).rstrip() + "\n")
 
 
 @dataclass
