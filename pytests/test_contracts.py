@@ -89,9 +89,7 @@ def duckdb_columns(database: Path, table: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark", "redshift"])
-def test_contracts_declare_each_engines_types(
-    engine: str, tmp_path: Path, small_raw_data: Path
-) -> None:
+def test_contracts_declare_each_engines_types(engine: str, tmp_path: Path, small_raw_data: Path) -> None:
     project = ProjectCopy(
         work_dir=tmp_path, raw_data=small_raw_data, target=engine, extra_env=REDSHIFT_ENV, stand_in=False
     )
