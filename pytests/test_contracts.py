@@ -12,6 +12,7 @@ test_conventions_redshift.py and Spark's in test_contracts_spark.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -66,6 +67,22 @@ REDSHIFT_ENV = {
 CONTRACT_ERROR = "This model has an enforced contract that failed."
 
 
+def known_staging_warning(event: dict) -> bool:
+    """The one warning left, on Redshift: DuckDB's source configs (external_location, formatter) in
+    the staging sources file are custom keys to other adapters. Staging's to fix (under
+    config.meta, where dbt-duckdb also reads them, and check_raw_data reading node.meta)."""
+    message = " ".join(event["info"]["msg"].split())
+    name = event["info"]["name"]
+    if name == "CustomKeyInConfigDeprecation":
+        return (
+            "_sparkify__sources.yml" in message
+            and re.search(r"Custom key `(external_location|formatter)`", message) is not None
+        )
+    if name == "DeprecationsSummary":
+        return re.findall(r"- (\w+):", message) == ["CustomKeyInConfigDeprecation"]
+    return False
+
+
 def declared(engine: str, logical: str) -> str:
     return {"text": TEXT, "double": DOUBLE}.get(logical, {}).get(engine, logical)
 
@@ -89,11 +106,20 @@ def duckdb_columns(database: Path, table: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark", "redshift"])
-def test_contracts_declare_each_engines_types(engine: str, tmp_path: Path, small_raw_data: Path) -> None:
+def test_parse_is_clean_and_contracts_declare_each_engines_types(
+    engine: str, tmp_path: Path, small_raw_data: Path
+) -> None:
     project = ProjectCopy(
         work_dir=tmp_path, raw_data=small_raw_data, target=engine, extra_env=REDSHIFT_ENV, stand_in=False
     )
-    project.dbt("parse")
+    parsed = project.dbt("parse", "--log-format", "json")
+    events = [json.loads(line) for line in parsed.output.splitlines() if line.startswith("{")]
+    warnings = [
+        event["info"]["msg"]
+        for event in events
+        if event["info"]["level"] in ("warn", "error") and not known_staging_warning(event)
+    ]
+    assert warnings == []  # dbt parse warns about nothing else, on every engine
     marts = marts_in_manifest(project)
     assert set(marts) == set(MARTS)
     for mart, columns in CONTRACTS.items():
