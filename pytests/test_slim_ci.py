@@ -131,3 +131,41 @@ def test_clone_makes_views_of_production(slim: dict) -> None:
     assert count_rows(project.duckdb_path, f"{CI_SCHEMA}.songplays") == count_rows(
         project.duckdb_path, "main.songplays"
     )
+
+
+def test_retry_resumes_a_failed_ci_build_from_the_failure(slim: dict) -> None:
+    project = slim["project"]
+    model = project.project_dir / "models" / "analytics" / "weekly_top_songs.sql"
+    original = model.read_text()
+    selection = ["--select", "state:modified+", "--state", str(slim["state"])]
+    try:
+        # a child of the changed mart breaks: the CI build fails there
+        rewrite_closing_select(
+            project.project_dir,
+            "models/analytics/weekly_top_songs.sql",
+            lambda closing: f"{closing}\nwhere no_such_column = 1",
+        )
+        failed = project.dbt("build", *selection, "--defer", "--target", CI_TARGET, check=False)
+        assert not failed.ok
+        first = {r["unique_id"]: r["status"] for r in results_of(project)}
+        errored = {uid for uid, status in first.items() if status == "error"}
+        # its unit test fails first (it compiles the model), then the model is skipped
+        assert errored and all("weekly_top_songs" in uid for uid in errored), errored
+        assert first["model.sparkify.weekly_top_songs"] in ("error", "skipped")
+        assert first["model.sparkify.songs"] == "success"
+    finally:
+        model.write_text(original)
+    # fixed: dbt retry runs the failed model and what it skipped, with the same selection and target
+    project.dbt("retry")
+    retried = {r["unique_id"]: r["status"] for r in results_of(project)}
+    assert retried["model.sparkify.weekly_top_songs"] == "success"
+    assert "model.sparkify.songs" not in retried
+    skipped = {uid for uid, status in first.items() if status == "skipped"}
+    assert (errored | skipped) <= set(retried)
+    assert all(status in ("success", "pass", "no-op") for status in retried.values()), retried
+    assert relation_kind(project.duckdb_path, f"{CI_SCHEMA}_analytics", "weekly_top_songs") == "BASE TABLE"
+
+
+def results_of(project: ProjectCopy) -> list[dict]:
+    results = json.loads((project.target_dir / "run_results.json").read_text())["results"]
+    return [r for r in results if not r["unique_id"].startswith("operation.")]
