@@ -131,6 +131,7 @@ def test_one_day_build_reads_only_the_new_file(tmp_path: Path, raw: Path) -> Non
     assert len({row["source_file"] for row in batches}) == 4
 
 
+@pytest.mark.slow
 def test_same_files_elsewhere_ingest_nothing(tmp_path: Path, raw: Path) -> None:
     """Another spelling or place of the same raw folder names the same files: nothing is new."""
     landing = tmp_path / "landing"
@@ -153,6 +154,7 @@ def test_same_files_elsewhere_ingest_nothing(tmp_path: Path, raw: Path) -> None:
     assert state_of(project) == before
 
 
+@pytest.mark.slow
 def test_new_user_flow_with_two_data_sets(tmp_path: Path) -> None:
     """README order: build the generated sample, then another folder (added), then only that one."""
     first = generate_raw(tmp_path / "first", seed=1, days=4)

@@ -80,10 +80,10 @@
         file_modified_at,
         nullif(concat_ws(', '
             {%- for key in keys %},
+            -- nested: DuckDB evaluates both sides of an `and`, and a THEN only where its WHEN holds
             case
                 when left(fields[{{ loop.index }}], 1) in ('[', '{')
-                    and json_type(raw_text, '$."{{ key }}"') in ('ARRAY', 'OBJECT')
-                    then '{{ key }}'
+                    then case when json_type(raw_text, '$."{{ key }}"') in ('ARRAY', 'OBJECT') then '{{ key }}' end
             end
             {%- endfor %}
         ), '') as non_scalar_fields,
@@ -99,12 +99,9 @@
             decoding_error,
             file_size,
             file_modified_at,
-            coalesce(
-                case when json_valid(raw_text) then json_type(raw_text) = 'OBJECT' end,
-                false
-            ) as is_valid_json,
+            is_valid_json,
             case
-                when json_valid(raw_text) and json_type(raw_text) = 'OBJECT'
+                when is_valid_json
                     then json_extract_string(
                         raw_text,
                         [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
@@ -113,9 +110,17 @@
             -- strict typing: a key written twice (which value counts would be the parser's whim)
             -- is quarantined; so is an array or object where a value belongs (checked above, only
             -- for values whose text starts like one, so clean lines pay one JSON parse, not two)
-            case
-                when json_valid(raw_text) and json_type(raw_text) = 'OBJECT' then json_keys(raw_text)
-            end as key_names
-        from {{ records }}
+            case when is_valid_json then json_keys(raw_text) end as key_names
+        from (
+            -- decided once, a level below its uses: DuckDB would otherwise compute the repeated
+            -- json_type(raw_text) once for every row, and it raises on text that is not JSON
+            select
+                *,
+                coalesce(
+                    case when json_valid(raw_text) then json_type(raw_text) = 'OBJECT' end,
+                    false
+                ) as is_valid_json
+            from {{ records }}
+        ) as judged
     ) as extracted
 {% endmacro %}
