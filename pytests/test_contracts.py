@@ -12,7 +12,6 @@ test_conventions_redshift.py and Spark's in test_contracts_spark.py.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import duckdb
@@ -67,22 +66,6 @@ REDSHIFT_ENV = {
 CONTRACT_ERROR = "This model has an enforced contract that failed."
 
 
-def known_staging_warning(event: dict) -> bool:
-    """The one warning left, on Redshift: DuckDB's source configs (external_location, formatter) in
-    the staging sources file are custom keys to other adapters. Staging's to fix (under
-    config.meta, where dbt-duckdb also reads them, and check_raw_data reading node.meta)."""
-    message = " ".join(event["info"]["msg"].split())
-    name = event["info"]["name"]
-    if name == "CustomKeyInConfigDeprecation":
-        return (
-            "_sparkify__sources.yml" in message
-            and re.search(r"Custom key `(external_location|formatter)`", message) is not None
-        )
-    if name == "DeprecationsSummary":
-        return re.findall(r"- (\w+):", message) == ["CustomKeyInConfigDeprecation"]
-    return False
-
-
 def declared(engine: str, logical: str) -> str:
     return {"text": TEXT, "double": DOUBLE}.get(logical, {}).get(engine, logical)
 
@@ -117,9 +100,9 @@ def test_parse_is_clean_and_contracts_declare_each_engines_types(
     warnings = [
         event["info"]["msg"]
         for event in events
-        if event["info"]["level"] in ("warn", "error") and not known_staging_warning(event)
+        if event["info"]["level"] in ("warn", "error")
     ]
-    assert warnings == []  # dbt parse warns about nothing else, on every engine
+    assert warnings == []  # dbt parse warns about nothing, on every engine
     marts = marts_in_manifest(project)
     assert set(marts) == set(MARTS)
     for mart, columns in CONTRACTS.items():
