@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
+from pytests.mart_compare import MART_NAMES
 
-MARTS = ["songplays", "users", "songs", "artists", "time"]
+MARTS = list(MART_NAMES)
 # what a dbt project needs to parse and build (profiles come from the DbtProject's own dir)
 PROJECT_ENTRIES = [
     "dbt_project.yml",

@@ -97,11 +97,7 @@ def test_parse_is_clean_and_contracts_declare_each_engines_types(
     )
     parsed = project.dbt("parse", "--log-format", "json")
     events = [json.loads(line) for line in parsed.output.splitlines() if line.startswith("{")]
-    warnings = [
-        event["info"]["msg"]
-        for event in events
-        if event["info"]["level"] in ("warn", "error")
-    ]
+    warnings = [event["info"]["msg"] for event in events if event["info"]["level"] in ("warn", "error")]
     assert warnings == []  # dbt parse warns about nothing, on every engine
     marts = marts_in_manifest(project)
     assert set(marts) == set(MARTS)

@@ -1,7 +1,7 @@
 """Contracts and grants on Redshift, without a cluster (issue 15).
 
 dbt-redshift builds the project through the recording stand-in for redshift_connector
-(pytests/redshift_recorder_issue4.py), with `--vars '{analyst_role: analyst}'`. The recorded SQL
+(pytests/redshift_recorder.py), with `--vars '{analyst_role: analyst}'`. The recorded SQL
 must create each mart with its contract's columns and types (and keep its dist and sort keys), and
 grant select on the marts and analysts' models, and usage on their schemas, to the role analyst —
 nothing on staging.
@@ -9,7 +9,6 @@ nothing on staging.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,17 +16,16 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from pytests.project_copy import MARTS, ProjectCopy
-from pytests.redshift_recorder_issue4 import recorder_command
+from pytests.dbt_runner import DbtProject
+from pytests.project_copy import MARTS
+from pytests.redshift_recorder import RedshiftRecorder
 from pytests.test_contracts import CONTRACTS
 from pytests.test_redshift_sql import (
-    REDSHIFT_ENV,
-    S3_RAW,
-    Recording,
     created_table,
     distribution,
     duckdb_columns,
     fake_bucket,
+    start_recording,
 )
 
 pytestmark = pytest.mark.slow
@@ -43,37 +41,15 @@ ANALYSTS_MODELS = ["weekly_top_songs", "listener_locations", "subscription_chang
 
 
 @pytest.fixture(scope="module")
-def recording(small_raw_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Recording:
+def recording(
+    built_duckdb: DbtProject, small_raw_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> RedshiftRecorder:
     work = tmp_path_factory.mktemp("conventions_redshift")
-    # column lists for the recorder's catalog answers: a DuckDB build of the same (copied) project
-    duckdb = ProjectCopy(work_dir=work / "duckdb", raw_data=small_raw_data)
-    duckdb.dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test")
     bucket = fake_bucket(small_raw_data, work / "bucket")
-    state = work / "recorder_state.json"
-    log = work / "statements.jsonl"
-    state.write_text(
-        json.dumps(
-            {
-                "log": str(log),
-                "database": "dev",
-                "columns": duckdb_columns(duckdb.duckdb_path),
-                "s3": {S3_RAW: str(bucket)},
-                "load_errors": {},
-            }
-        )
-    )
-    project = ProjectCopy(
-        work_dir=work / "redshift",
-        raw_data=S3_RAW,
-        target="redshift",
-        extra_env=REDSHIFT_ENV,
-        extra_vars={"redshift_raw_path": "copy", "analyst_role": "analyst"},
-        dbt_command=recorder_command(state),
-    )
-    recorded = Recording(project, state, log)
-    recorded.run("load", "run-operation", "load_raw_data")
-    recorded.run("full_build", "build")
-    return recorded
+    recorder = start_recording(work, bucket, duckdb_columns(built_duckdb.duckdb_path), "copy")
+    recorder.run("run-operation", "load_raw_data", label="load", check=True)
+    recorder.run("build", label="full_build", vars={"analyst_role": "analyst"}, check=True)
+    return recorder
 
 
 def column_types(create: exp.Create) -> list[tuple[str, str]]:
@@ -84,7 +60,7 @@ def column_types(create: exp.Create) -> list[tuple[str, str]]:
     ]
 
 
-def test_marts_are_created_with_their_contract_columns(recording: Recording) -> None:
+def test_marts_are_created_with_their_contract_columns(recording: RedshiftRecorder) -> None:
     statements = recording.statements("full_build")
     for mart, columns in CONTRACTS.items():
         create = created_table(statements, f"dev.sparkify.{mart}")
@@ -104,7 +80,7 @@ def test_marts_are_created_with_their_contract_columns(recording: Recording) -> 
     assert checks
 
 
-def test_select_granted_on_marts_and_analysts_models_only(recording: Recording) -> None:
+def test_select_granted_on_marts_and_analysts_models_only(recording: RedshiftRecorder) -> None:
     grants = [sql for sql in recording.bodies("full_build") if sql.lower().startswith("grant ")]
     selects = {
         match.group(1, 2)
