@@ -11,15 +11,8 @@ from typing import Any
 
 import duckdb
 
-# The five marts analysts query and their keys: the one list the tests and tools use.
-MART_KEYS = {
-    "songplays": "songplay_id",
-    "users": "user_id",
-    "songs": "song_id",
-    "artists": "artist_id",
-    "time": "start_time",
-}
-MART_NAMES = tuple(MART_KEYS)
+from sparkify_tools.marts import MART_KEYS
+
 # Columns that say when a row was processed, not what it holds: they differ between an incremental
 # build and a full refresh by design, so comparisons leave them out.
 BOOKKEEPING_COLUMNS = frozenset({"ingested_at"})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
-from pytests.mart_compare import MART_NAMES
+from sparkify_tools.marts import MART_NAMES
 
 MARTS = list(MART_NAMES)
 # what a dbt project needs to parse and build (profiles come from the DbtProject's own dir)

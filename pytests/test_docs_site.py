@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject
-from pytests.mart_compare import MART_NAMES
 from sparkify_tools import docs_check
+from sparkify_tools.marts import MART_NAMES
 
 # needs Chromium: not in the fast tier (pytest -m "not slow")
 pytestmark = pytest.mark.slow
