@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sparkify-load-postgres",
         description=(
             "Load the raw JSON below --raw-data into <schema>.log_data and <schema>.song_data. Files "
-            "already loaded are skipped; the connection comes from PGHOST, PGPORT, PGUSER, PGPASSWORD "
+            "already loaded are skipped unless their size or modification time changed (then their "
+            "rows are replaced); the connection comes from PGHOST, PGPORT, PGUSER, PGPASSWORD "
             "and PGDATABASE (the variables the dbt postgres target reads) unless --dsn is given."
         ),
     )
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for table, summary in summaries.items():
         print(
-            f"{args.schema}.{table}: {summary.files_loaded} files loaded ({summary.rows_loaded} rows), "
+            f"{args.schema}.{table}: {summary.files_loaded} files loaded ({summary.rows_loaded} rows, "
+            f"{summary.files_replaced} of them changed since loaded), "
             f"{summary.files_skipped} already loaded, {len(summary.errors)} records rejected"
         )
         if summary.errors:
