@@ -24,11 +24,14 @@ from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb_marts, read_warehouse_state
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
+from pytests.raw_delivery import log_files
 
 # a real server, and many builds
 pytestmark = pytest.mark.slow
 
-LOADER = str(Path(sys.executable).with_name("sparkify-load-postgres"))
+# sparkify-load-postgres as the module it runs, from PROJECT_ROOT: the console script would import
+# whichever checkout the virtualenv was installed from, not the one under test
+LOADER = [sys.executable, "-m", "sparkify_tools.loaders.postgres_cli"]
 # Enough days for every out-of-order step (the oldest is then 14 days older than the newest two);
 # fewer events than the DuckDB test's month, since each step builds twice on Postgres.
 OUT_OF_ORDER_SAMPLE = {"days": 16, "events_per_day": 60, "songs": 100, "users": 20, "seed": 5}
@@ -36,7 +39,7 @@ OUT_OF_ORDER_SAMPLE = {"days": 16, "events_per_day": 60, "songs": 100, "users": 
 
 def run_loader(server: PostgresServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [LOADER, *args],
+        [*LOADER, *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **server.env()},
         capture_output=True,
@@ -248,7 +251,7 @@ def test_loader_bad_input_is_named_without_a_traceback(
 
     write_bad_raw(tmp_path / "raw")
     unreachable = subprocess.run(
-        [LOADER, "--raw-data", str(tmp_path / "raw")],
+        [*LOADER, "--raw-data", str(tmp_path / "raw")],
         cwd=PROJECT_ROOT,
         env={**os.environ, **postgres_server.env(), "PGPORT": "1", "PGCONNECT_TIMEOUT": "5"},
         capture_output=True,
@@ -271,7 +274,7 @@ def drop_schemas(server: PostgresServer, schema: str) -> None:
         execute(server, f'drop schema "{row["nspname"]}" cascade')
 
 
-def test_loader_reloads_a_file_changed_in_place(
+def test_loader_reloads_changed_files_and_prunes_deleted_ones(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -292,6 +295,19 @@ def test_loader_reloads_a_file_changed_in_place(
     assert rows == [{"userid": "8", "file_size": bad_file.stat().st_size}]
     unchanged = run_loader(postgres_server, *arguments)
     assert "log_data: 0 files loaded" in unchanged.stdout, unchanged.stdout
+    # a file gone from raw_data stays loaded unless --prune is given
+    bad_file.unlink()
+    kept = run_loader(postgres_server, *arguments)
+    assert kept.returncode == 0, kept.stderr
+    assert query(postgres_server, f"select count(*) as n from {schema}.log_data") == [{"n": 1}]
+    pruned = run_loader(postgres_server, *arguments, "--prune")
+    assert pruned.returncode == 0, pruned.stderr
+    assert (
+        "log_data: 0 files loaded" in pruned.stdout
+        and "1 files gone from --raw-data removed" in pruned.stdout
+    )
+    assert query(postgres_server, f"select count(*) as n from {schema}.log_data") == [{"n": 0}]
+    assert query(postgres_server, f"select count(*) as n from {schema}.song_data") == [{"n": 1}]
 
 
 def test_out_of_order_delivery_equals_full_refresh(
@@ -329,8 +345,10 @@ def test_out_of_order_delivery_equals_full_refresh(
         incremental.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": path}))
 
     steps = 0
-    for step in out_of_order_steps(Delivery(raw, landing, forget)):
-        loaded = run_loader(postgres_server, "--raw-data", str(landing), "--schema", raw_schema)
+    delivery = Delivery(raw, landing, forget)
+    for step in out_of_order_steps(delivery):
+        # --prune: a file deleted from the landing folder leaves the raw table too
+        loaded = run_loader(postgres_server, "--raw-data", str(landing), "--schema", raw_schema, "--prune")
         assert loaded.returncode == 0, loaded.stderr
         incremental.dbt("build")
         # a full refresh from nothing, as the DuckDB test's fresh database: the snapshot too
@@ -347,4 +365,10 @@ def test_out_of_order_delivery_equals_full_refresh(
             )
             assert replaced[0]["n"] > 0, "the loader reloaded the changed file, the base model must see it"
     assert steps == 7
+    gone = log_files(raw)[delivery.deleted_day].relative_to(raw).as_posix()
+    deleted = query(
+        postgres_server,
+        f"select count(*) as n from {schema}_staging.base_sparkify__log_lines where source_file = '{gone}'",
+    )
+    assert deleted == [{"n": 0}], "the forgotten and deleted day must be gone"
     assert all(state_of(schema)[mart] for mart in MART_KEYS)

@@ -41,6 +41,7 @@ class TableSummary:
     files_loaded: int = 0
     files_replaced: int = 0  # of files_loaded: loaded before, changed since (old rows deleted)
     files_skipped: int = 0
+    files_pruned: int = 0  # loaded from this raw_data before, gone from it now (rows deleted)
     rows_loaded: int = 0
     errors: list[LoadError] = field(default_factory=list)
 
@@ -140,9 +141,14 @@ def load_raw_data(
     schema: str = "sparkify_raw",
     max_errors: int = 0,
     reload: bool = False,
+    prune: bool = False,
     progress: Callable[[str], None] = print,
 ) -> dict[str, TableSummary]:
-    """Load every new or changed raw file below raw_data in one transaction: all of them or none."""
+    """Load every new or changed raw file below raw_data in one transaction: all of them or none.
+
+    prune: also delete the rows of files loaded from this raw_data (their source_file starts with
+    it) that are no longer there. Files loaded from another folder are never touched.
+    """
     if max_errors < 0:
         raise RawDataError(f"max_errors must be 0 or more, got {max_errors}")
     tables = table_columns(project_dir)
@@ -185,6 +191,13 @@ def load_raw_data(
                 if already.get(name, ()) != version
             ]
             summary.files_skipped = len(files[table]) - len(todo)
+            if prune:
+                present = {source_file_name(raw_data, path, root) for path in files[table]}
+                prefix = f"{raw_data.rstrip('/')}/"  # as source_file_name spells this folder
+                for name in sorted(already):
+                    if name.startswith(prefix) and name not in present:
+                        cursor.execute(delete, (name,))
+                        summary.files_pruned += 1
             for number, (path, name, version) in enumerate(todo, start=1):
                 result = read_file(path, name, table, columns)
                 if len(result.errors) > max_errors:

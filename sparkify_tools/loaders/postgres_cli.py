@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--reload", action="store_true", help="empty the raw tables first and load every file again"
     )
     parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the rows of files loaded from --raw-data before that are no longer there",
+    )
+    parser.add_argument(
         "--project-dir", type=Path, default=Path("."), help="the dbt project root [%(default)s]"
     )
     parser.add_argument("--dsn", default=None, help="libpq connection string instead of the PG* variables")
@@ -56,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 schema=args.schema,
                 max_errors=args.max_errors,
                 reload=args.reload,
+                prune=args.prune,
                 progress=lambda message: print(message, flush=True),
             )
         finally:
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.schema}.{table}: {summary.files_loaded} files loaded ({summary.rows_loaded} rows, "
             f"{summary.files_replaced} of them changed since loaded), "
             f"{summary.files_skipped} already loaded, {len(summary.errors)} records rejected"
+            + (f", {summary.files_pruned} files gone from --raw-data removed" if args.prune else "")
         )
         if summary.errors:
             print(describe_errors(summary.errors))
