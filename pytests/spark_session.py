@@ -55,7 +55,19 @@ def _serve(connection: Connection, env: dict[str, str]) -> None:
         try:
             if kind == "dbt":
                 lines.clear()
-                result = runner.invoke(payload)
+                arguments, overrides = payload
+                # env_var() in the profile is read per invocation: overrides (another target schema)
+                # apply to this command only, in the same JVM
+                saved = {name: os.environ.get(name) for name in overrides}
+                os.environ.update(overrides)
+                try:
+                    result = runner.invoke(arguments)
+                finally:
+                    for name, value in saved.items():
+                        if value is None:
+                            os.environ.pop(name, None)
+                        else:
+                            os.environ[name] = value
                 if result.exception is not None:
                     lines.append(f"{type(result.exception).__name__}: {result.exception}")
                 connection.send(("ok", (result.success, "\n".join(lines))))
@@ -134,10 +146,15 @@ class SparkDbtProject(DbtProject):
             raise RuntimeError(f"Spark worker failed on {kind} {payload!r}: {answer}")
         return answer
 
-    def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
-        """Run one dbt command in the worker; raise with dbt's output when it fails."""
+    def dbt(
+        self, *args: str, vars: dict | None = None, check: bool = True, env: dict[str, str] | None = None
+    ) -> DbtResult:
+        """Run one dbt command in the worker; raise with dbt's output when it fails.
+
+        env: variables for this command only (e.g. SPARKIFY_SPARK_SCHEMA), in the same session.
+        """
         command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(PROJECT_ROOT)]
-        success, output = self._request("dbt", command)
+        success, output = self._request("dbt", (command, env or {}))
         result = DbtResult(["dbt", *command], 0 if success else 1, output)
         if check and not result.ok:
             raise AssertionError(f"dbt {' '.join(args)} on Spark failed:\n{result.output[-6000:]}")

@@ -23,6 +23,7 @@ from pytests.mart_compare import (
     read_warehouse_state,
 )
 from pytests.oracle import expected_marts
+from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.raw_delivery import deliver, deliver_songs, log_files
 
 # 32 days, so that the first day is 30 days older than the last two
@@ -46,60 +47,19 @@ def full_refresh_state(landing: Path, work_dir: Path) -> dict[str, list[tuple]]:
     return state_of(full)
 
 
-def change_in_place(path: Path) -> None:
-    """Drop the first line, alter one play's song and add a line: another size, same name."""
-    lines = path.read_text().splitlines()
-    events = [json.loads(line) for line in lines[1:]]
-    play = next(event for event in events if event.get("page") == "NextSong")
-    play["song"] = "A Song Nobody Has"
-    extra = dict(play, ts=play["ts"] + 1, itemInSession=play["itemInSession"] + 1000)
-    path.write_text("".join(json.dumps(event) + "\n" for event in [*events, extra]))
-
-
 @pytest.mark.slow
 def test_out_of_order_delivery_equals_full_refresh(tmp_path: Path, raw: Path) -> None:
     landing = tmp_path / "landing"
-    deliver_songs(raw, landing)
-    days = log_files(raw)
     project = DbtProject(work_dir=tmp_path / "incremental", raw_data=landing)
     full_dir = tmp_path / "full"
 
-    def build_and_compare(step: str) -> None:
+    def forget(path: str) -> None:
+        project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": path}))
+
+    for step in out_of_order_steps(Delivery(raw, landing, forget)):
         project.dbt("build")
         problems = diff_states(state_of(project), full_refresh_state(landing, full_dir))
         assert problems == [], f"after {step}: {problems}"
-
-    for day in days[-2:]:
-        deliver(day, raw, landing)
-    build_and_compare("the two newest days")
-
-    deliver(days[0], raw, landing)
-    build_and_compare("a day 30 days older than anything loaded")
-
-    for day in days[1:-2]:
-        deliver(day, raw, landing)
-    build_and_compare("the days between")
-
-    # the copy's name sorts before the original's ('-' < '.'): the kept line moves to it
-    deliver(days[5], raw, landing, rename=days[5].name.replace(".json", "-resent.json"))
-    build_and_compare("a day re-sent under a new name")
-
-    change_in_place(landing / days[7].relative_to(raw))
-    build_and_compare("a day changed in place")
-
-    forgotten = days[9].relative_to(raw).as_posix()
-    project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": forgotten}))
-    build_and_compare("a day forgotten and ingested again")
-
-    gone = landing / days[11].relative_to(raw)
-    gone.unlink()
-    project.dbt(
-        "run-operation",
-        "forget_raw_file",
-        "--args",
-        json.dumps({"path": days[11].relative_to(raw).as_posix()}),
-    )
-    build_and_compare("a day forgotten and deleted")
 
     # and the whole agrees with the semantics computed from the raw files
     assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(landing)) == []

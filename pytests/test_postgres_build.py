@@ -1,7 +1,8 @@
 """The project on a real PostgreSQL server (issue 4).
 
 Raw data goes in through `sparkify-load-postgres`, dbt builds models and tests in two increments,
-and the five marts must then hold exactly DuckDB's rows for the same generated data.
+and the five marts must then hold exactly DuckDB's rows for the same generated data. Raw files
+delivered out of order (issue 12) leave the same warehouse as a full refresh.
 """
 
 from __future__ import annotations
@@ -18,19 +19,27 @@ import psycopg2
 import psycopg2.extras
 import pytest
 
+from pytests.conftest import generate_raw
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject
-from pytests.mart_compare import MART_KEYS, diff_marts, read_duckdb_marts
+from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb_marts, read_warehouse_state
+from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
+from pytests.raw_delivery import log_files
 
-# needs PostgreSQL: not in the fast tier (pytest -m "not slow")
+# a real server, and many builds
 pytestmark = pytest.mark.slow
 
-LOADER = str(Path(sys.executable).with_name("sparkify-load-postgres"))
+# sparkify-load-postgres as the module it runs, from PROJECT_ROOT: the console script would import
+# whichever checkout the virtualenv was installed from, not the one under test
+LOADER = [sys.executable, "-m", "sparkify_tools.loaders.postgres_cli"]
+# Enough days for every out-of-order step (the oldest is then 14 days older than the newest two);
+# fewer events than the DuckDB test's month, since each step builds twice on Postgres.
+OUT_OF_ORDER_SAMPLE = {"days": 16, "events_per_day": 60, "songs": 100, "users": 20, "seed": 5}
 
 
 def run_loader(server: PostgresServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [LOADER, *args],
+        [*LOADER, *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **server.env()},
         capture_output=True,
@@ -48,6 +57,12 @@ def query(server: PostgresServer, sql: str) -> list[dict[str, Any]]:
         rows = [dict(row) for row in cursor.fetchall()]
     connection.close()
     return rows
+
+
+def execute(server: PostgresServer, sql: str) -> None:
+    with psycopg2.connect(server.dsn()) as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+    connection.close()
 
 
 def read_postgres_marts(server: PostgresServer, schema: str) -> dict[str, list[dict[str, Any]]]:
@@ -236,7 +251,7 @@ def test_loader_bad_input_is_named_without_a_traceback(
 
     write_bad_raw(tmp_path / "raw")
     unreachable = subprocess.run(
-        [LOADER, "--raw-data", str(tmp_path / "raw")],
+        [*LOADER, "--raw-data", str(tmp_path / "raw")],
         cwd=PROJECT_ROOT,
         env={**os.environ, **postgres_server.env(), "PGPORT": "1", "PGCONNECT_TIMEOUT": "5"},
         capture_output=True,
@@ -247,3 +262,113 @@ def test_loader_bad_input_is_named_without_a_traceback(
     assert "cannot connect to PostgreSQL" in unreachable.stderr
     for result in (missing, empty, unreachable):
         assert "Traceback" not in result.stderr
+
+
+def drop_schemas(server: PostgresServer, schema: str) -> None:
+    """The target schema and the ones dbt derives from it (<schema>_staging, _snapshots, ...)."""
+    derived = query(
+        server,
+        f"select nspname from pg_namespace where nspname = '{schema}' or nspname like '{schema}\\_%'",
+    )
+    for row in derived:
+        execute(server, f'drop schema "{row["nspname"]}" cascade')
+
+
+def test_loader_reloads_changed_files_and_prunes_deleted_ones(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    bad_file = write_bad_raw(tmp_path / "raw")
+    schema = "raw_changed"
+    arguments = ("--raw-data", str(tmp_path / "raw"), "--schema", schema, "--max-errors", "2")
+    first = run_loader(postgres_server, *arguments)
+    assert first.returncode == 0, first.stderr
+    # the same name, other content: one good line instead of one good and two bad
+    bad_file.write_text(bad_file.read_text().splitlines()[0].replace('"userId":"7"', '"userId":"8"'))
+    again = run_loader(postgres_server, *arguments)
+    assert again.returncode == 0, again.stderr
+    assert (
+        "log_data: 1 files loaded (1 rows, 1 of them changed since loaded), 0 already loaded" in again.stdout
+    )
+    assert "song_data: 0 files loaded" in again.stdout
+    rows = query(postgres_server, f"select userid, file_size from {schema}.log_data")
+    assert rows == [{"userid": "8", "file_size": bad_file.stat().st_size}]
+    unchanged = run_loader(postgres_server, *arguments)
+    assert "log_data: 0 files loaded" in unchanged.stdout, unchanged.stdout
+    # a file gone from raw_data stays loaded unless --prune is given
+    bad_file.unlink()
+    kept = run_loader(postgres_server, *arguments)
+    assert kept.returncode == 0, kept.stderr
+    assert query(postgres_server, f"select count(*) as n from {schema}.log_data") == [{"n": 1}]
+    pruned = run_loader(postgres_server, *arguments, "--prune")
+    assert pruned.returncode == 0, pruned.stderr
+    assert (
+        "log_data: 0 files loaded" in pruned.stdout
+        and "1 files gone from --raw-data removed" in pruned.stdout
+    )
+    assert query(postgres_server, f"select count(*) as n from {schema}.log_data") == [{"n": 0}]
+    assert query(postgres_server, f"select count(*) as n from {schema}.song_data") == [{"n": 1}]
+
+
+def test_out_of_order_delivery_equals_full_refresh(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The DuckDB test's steps (test_ingestion_batches), with the loader before every build."""
+    raw = generate_raw(tmp_path / "generated", **OUT_OF_ORDER_SAMPLE)
+    landing = tmp_path / "landing"
+    raw_schema, schema, full_schema = "ooo_raw", "ooo", "ooo_full"
+    for name in (raw_schema, schema, full_schema):
+        drop_schemas(postgres_server, name)
+    pg_env = postgres_server.env()
+
+    def project(work_dir: Path, target_schema: str) -> DbtProject:
+        return DbtProject(
+            work_dir=work_dir,
+            raw_data=landing,
+            target="postgres",
+            extra_vars={"raw_schema": raw_schema},
+            extra_env={**pg_env, "SPARKIFY_PG_SCHEMA": target_schema},
+        )
+
+    incremental = project(tmp_path / "incremental", schema)
+    full = project(tmp_path / "full", full_schema)
+
+    def state_of(target_schema: str) -> dict[str, list[tuple]]:
+        return read_warehouse_state(
+            lambda sql: query(postgres_server, sql),
+            marts=target_schema,
+            snapshots=f"{target_schema}_snapshots",
+        )
+
+    def forget(path: str) -> None:
+        incremental.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": path}))
+
+    steps = 0
+    delivery = Delivery(raw, landing, forget)
+    for step in out_of_order_steps(delivery):
+        # --prune: a file deleted from the landing folder leaves the raw table too
+        loaded = run_loader(postgres_server, "--raw-data", str(landing), "--schema", raw_schema, "--prune")
+        assert loaded.returncode == 0, loaded.stderr
+        incremental.dbt("build")
+        # a full refresh from nothing, as the DuckDB test's fresh database: the snapshot too
+        drop_schemas(postgres_server, full_schema)
+        full.dbt("build", "--full-refresh")
+        problems = diff_states(state_of(schema), state_of(full_schema))
+        assert problems == [], f"after {step}: {problems}"
+        steps += 1
+        if "changed in place" in step:
+            replaced = query(
+                postgres_server,
+                f"select count(*) as n from {schema}_staging.base_sparkify__log_lines "
+                "where replaces_earlier_ingestion",
+            )
+            assert replaced[0]["n"] > 0, "the loader reloaded the changed file, the base model must see it"
+    assert steps == 7
+    gone = log_files(raw)[delivery.deleted_day].relative_to(raw).as_posix()
+    deleted = query(
+        postgres_server,
+        f"select count(*) as n from {schema}_staging.base_sparkify__log_lines where source_file = '{gone}'",
+    )
+    assert deleted == [{"n": 0}], "the forgotten and deleted day must be gone"
+    assert all(state_of(schema)[mart] for mart in MART_KEYS)

@@ -2,7 +2,8 @@
 
 One module-scoped run, reused by every test: raw tables staged, a full `dbt build`, then one more
 day of logs (the first of a new month) and an incremental `dbt build`; DuckDB builds the same
-landing folder after each step. Small generated data: Spark's fixed costs dominate anyway.
+landing folder after each step. Small generated data: Spark's fixed costs dominate anyway. Last,
+in the same Spark session, raw files delivered out of order (issue 12) against a full refresh.
 """
 
 from __future__ import annotations
@@ -19,11 +20,21 @@ import pytest
 
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
-from pytests.mart_compare import MART_KEYS, diff_marts, query_duckdb, read_duckdb_marts
+from pytests.mart_compare import (
+    MART_KEYS,
+    Query,
+    diff_marts,
+    diff_states,
+    query_duckdb,
+    read_duckdb_marts,
+    read_warehouse_state,
+    without_bookkeeping,
+)
+from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.raw_delivery import deliver, deliver_songs, log_files
 from pytests.spark_session import SparkDbtProject, java_missing_reason
 
-# needs Spark: not in the fast tier (pytest -m "not slow")
+# a JVM, and builds of minutes
 pytestmark = pytest.mark.slow
 
 # Four days across a month boundary: the incremental day opens a new log folder and new partitions.
@@ -37,6 +48,11 @@ SPARK_SAMPLE = {
     "start_date": date(2018, 11, 28),
 }
 SPARK_SCHEMA = "sparkify"
+# Out-of-order delivery: six days, its own raw tables and target schemas in the same Spark session.
+OUT_OF_ORDER_SAMPLE = {**SPARK_SAMPLE, "seed": 5, "days": 6, "events_per_day": 80}
+# "between" first (the initial load), then a day older than all of them, a re-sent and a changed one:
+# the steps whose rows a build must add late or replace; each costs Spark two builds.
+SPARK_STEPS = ("between", "late", "resent", "changed")
 # the snapshot's versions, without the columns that depend on when the build ran
 HISTORY_COLUMNS = "user_id, level, level_since, dbt_valid_from, dbt_valid_to"
 # dispatches to spark__stage_external_sources (macros/external/spark_external_tables.sql)
@@ -59,7 +75,10 @@ class Lake:
 
 
 def read_spark_marts(project: SparkDbtProject) -> dict[str, list[dict[str, Any]]]:
-    return {mart: project.sql(f"select * from {SPARK_SCHEMA}.`{mart}`") for mart in MART_KEYS}
+    # without ingested_at, as read_duckdb_marts: when a row was processed is not what it holds
+    return {
+        mart: without_bookkeeping(project.sql(f"select * from {SPARK_SCHEMA}.`{mart}`")) for mart in MART_KEYS
+    }
 
 
 def mart_files(project: SparkDbtProject) -> dict[str, set[str]]:
@@ -71,20 +90,20 @@ def mart_files(project: SparkDbtProject) -> dict[str, set[str]]:
     }
 
 
-def quarantine_counts_spark(project: SparkDbtProject, model: str) -> list[tuple[str, int]]:
-    rows = project.sql(
-        f"select rejection_reason, count(*) as n from {SPARK_SCHEMA}_staging.{model} "
-        "where rejection_reason is not null group by 1 order by 1"
-    )
-    return [(row["rejection_reason"], row["n"]) for row in rows]
+# records set aside, per source table and reason (the ops model every engine builds)
+QUARANTINE_COUNTS = (
+    "select source_table, rejection_reason, count(*) as n from {schema}.quarantined_records "
+    "group by source_table, rejection_reason order by 1, 2"
+)
 
 
-def quarantine_counts_duckdb(project: DbtProject, model: str) -> list[tuple[str, int]]:
-    rows = query_duckdb(
-        project.duckdb_path,
-        f"select rejection_reason, count(*) from main_staging.{model} "
-        "where rejection_reason is not null group by 1 order by 1",
-    )
+def quarantine_counts_spark(project: SparkDbtProject) -> list[tuple[str, str, int]]:
+    rows = project.sql(QUARANTINE_COUNTS.format(schema=SPARK_SCHEMA))
+    return [(row["source_table"], row["rejection_reason"], row["n"]) for row in rows]
+
+
+def quarantine_counts_duckdb(project: DbtProject) -> list[tuple[str, str, int]]:
+    rows = query_duckdb(project.duckdb_path, QUARANTINE_COUNTS.format(schema="main"))
     return [tuple(row) for row in rows]
 
 
@@ -100,14 +119,10 @@ def level_history_duckdb(project: DbtProject) -> list[tuple]:
 
 
 def snapshot(spark: SparkDbtProject, duckdb: DbtProject) -> dict[str, Any]:
-    models = ("stg_sparkify__log_records", "stg_sparkify__song_records")
     return {
         "marts": (read_spark_marts(spark), read_duckdb_marts(duckdb.duckdb_path)),
         "level_history": (level_history_spark(spark), level_history_duckdb(duckdb)),
-        "quarantine": (
-            {model: quarantine_counts_spark(spark, model) for model in models},
-            {model: quarantine_counts_duckdb(duckdb, model) for model in models},
-        ),
+        "quarantine": (quarantine_counts_spark(spark), quarantine_counts_duckdb(duckdb)),
     }
 
 
@@ -207,8 +222,8 @@ def test_snapshot_versions_equal_duckdb(lake: Lake) -> None:
 
 def test_bad_records_are_quarantined_alike(lake: Lake) -> None:
     spark_counts, duckdb_counts = lake.after_incremental["quarantine"]
-    assert sum(n for _, n in duckdb_counts["stg_sparkify__log_records"]) >= len(BAD_LOG_LINES)
-    assert duckdb_counts["stg_sparkify__song_records"], "the broken song file must be quarantined"
+    assert sum(n for table, _, n in duckdb_counts if table == "log_data") >= len(BAD_LOG_LINES)
+    assert any(table == "song_data" for table, _, _ in duckdb_counts), "the broken song file is quarantined"
     assert spark_counts == duckdb_counts
 
 
@@ -234,12 +249,14 @@ def test_marts_are_partitioned_parquet_like_the_lake(lake: Lake) -> None:
     assert any(path.startswith("year=2018/month=12/") for path in files["songplays"])
 
 
-def test_incremental_build_appends_without_rewriting(lake: Lake) -> None:
+def test_every_build_rebuilds_the_marts_whole(lake: Lake) -> None:
+    """Plain parquet cannot delete by key, so on Spark the models built from ingestion batches are
+    tables (incremental_where_possible): each build writes them anew, none of the earlier files stay.
+    """
     after = mart_files(lake.spark)
-    for mart in ("songplays", "time"):
-        kept = lake.files_after_full[mart] - after[mart]
-        assert not kept, f"{mart}: the incremental build rewrote {sorted(kept)[:3]}"
-        assert after[mart] - lake.files_after_full[mart], f"{mart}: the incremental build added nothing"
+    for mart in MART_KEYS:
+        kept = lake.files_after_full[mart] & after[mart]
+        assert not kept, f"{mart}: files of the earlier build remain: {sorted(kept)[:3]}"
 
 
 def test_raw_log_table_has_one_partition_per_month_folder(lake: Lake) -> None:
@@ -291,3 +308,57 @@ def test_staging_an_empty_location_fails_naming_it(lake: Lake, tmp_path: Path) -
     assert f"{empty}/log_data/" in result.output
     # nothing was dropped: the raw tables still read the landing folder
     assert lake.spark.sql("select count(*) as n from sparkify_raw.log_data")[0]["n"] > 0
+
+
+def spark_query(project: SparkDbtProject) -> Query:
+    """The shared state queries on Spark, whose SQL quotes identifiers with backticks."""
+    return lambda sql: project.sql(sql.replace('"', "`"))
+
+
+def drop_databases(project: SparkDbtProject, schema: str) -> None:
+    """The target schema and the ones dbt derives from it (<schema>_staging, _snapshots, ...)."""
+    for row in project.sql(f"show databases like '{schema}|{schema}_*'"):
+        project.sql(f"drop database if exists `{row['namespace']}` cascade")
+
+
+def test_out_of_order_delivery_equals_full_refresh(lake: Lake, tmp_path: Path) -> None:
+    """The DuckDB test's steps, shorter: on Spark every model is a table rebuilt whole, so this holds
+    by construction; the test proves it, snapshot included. Runs in the module's Spark session, with
+    its own raw tables (var raw_schema) and target schemas (SPARKIFY_SPARK_SCHEMA per command)."""
+    spark = lake.spark
+    raw = generate_raw(tmp_path / "generated", **OUT_OF_ORDER_SAMPLE)
+    landing = tmp_path / "landing"
+    schema, full_schema = "ooo", "ooo_full"
+    on_landing = {"raw_data": str(landing), "raw_schema": "ooo_raw"}
+    # the state compared, without the tests (the module's builds ran them) and analysts' models
+    build = (
+        "build",
+        "--select",
+        "+path:models/marts",
+        "+users_level_history",
+        "--exclude",
+        "resource_type:test",
+    )
+
+    def forget(path: str) -> None:
+        raise AssertionError(f"no forget step runs on Spark ({path})")
+
+    delivery = Delivery(raw, landing, forget, resent_day=1, changed_day=2)
+    for number, step in enumerate(out_of_order_steps(delivery, SPARK_STEPS)):
+        # the raw tables are recreated over the landing folder: Spark lists their files anew
+        spark.dbt("run-operation", STAGE_OPERATION, vars=on_landing)
+        spark.dbt(*build, vars=on_landing, env={"SPARKIFY_SPARK_SCHEMA": schema})
+        if number == 0:
+            continue  # the first load: a build from nothing either way
+        drop_databases(spark, full_schema)
+        spark.dbt(*build, "--full-refresh", vars=on_landing, env={"SPARKIFY_SPARK_SCHEMA": full_schema})
+        states = [
+            read_warehouse_state(spark_query(spark), marts=name, snapshots=f"{name}_snapshots")
+            for name in (schema, full_schema)
+        ]
+        assert diff_states(*states) == [], f"after {step}"
+        assert all(states[0][mart] for mart in MART_KEYS)
+    changed = spark.sql(
+        f"select count(*) as n from {schema}.songplays where song_title = 'A Song Nobody Has'"
+    )
+    assert changed[0]["n"] > 0, "the day changed in place must be read in its new version"

@@ -20,23 +20,48 @@
 {#
     Engines whose raw relation already names the file (Postgres and Redshift COPY tables carry a
     source_file column): new and changed files are filtered against the base model itself.
+    sparkify-load-postgres also writes each file's file_size and file_modified_at on its rows and
+    reloads a file that changed, so there a file is new unless the base model holds the same path,
+    size and modification time. Redshift's COPY tables (load_raw_data) have neither column: there a
+    file is known by its path alone, as COPY never reloads a file it loaded.
 #}
 {% macro default__read_new_raw_files(source_relation, unit) %}
+    {% set file_columns = sparkify.raw_file_columns(source_relation) %}
     (
         select
             raw.*,
-            raw.source_file as source_path,
+            {%- if not file_columns %}
             cast(null as {{ dbt.type_bigint() }}) as file_size,
-            cast(null as {{ dbt.type_timestamp() }}) as file_modified_at
+            cast(null as {{ dbt.type_timestamp() }}) as file_modified_at,
+            {%- endif %}
+            raw.source_file as source_path
         from {{ source_relation }} as raw
         {% if is_incremental() %}
         where not exists (
             select 1
             from {{ this }} as ingested
-            where ingested.source_file = {{ sparkify.path_below_raw_data('raw.source_file', source_relation.identifier) }}
+            where
+                ingested.source_file = {{ sparkify.path_below_raw_data('raw.source_file', source_relation.identifier) }}
+                {%- if file_columns %}
+                and ingested.file_size = raw.file_size
+                and ingested.file_modified_at = raw.file_modified_at
+                {%- endif %}
         )
         {% endif %}
     ) as new_raw_files
+{% endmacro %}
+
+{#
+    Whether a loaded raw table records each file's size and modification time (columns file_size and
+    file_modified_at, as sparkify-load-postgres writes them). Asked of the database when the model
+    runs, so one reader serves tables loaded either way; at parse time the answer does not matter.
+#}
+{% macro raw_file_columns(source_relation) %}
+    {% if not execute %}
+        {{ return(false) }}
+    {% endif %}
+    {% set names = adapter.get_columns_in_relation(source_relation) | map(attribute='name') | map('lower') | list %}
+    {{ return('file_size' in names and 'file_modified_at' in names) }}
 {% endmacro %}
 
 {#

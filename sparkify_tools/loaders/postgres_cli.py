@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sparkify-load-postgres",
         description=(
             "Load the raw JSON below --raw-data into <schema>.log_data and <schema>.song_data. Files "
-            "already loaded are skipped; the connection comes from PGHOST, PGPORT, PGUSER, PGPASSWORD "
+            "already loaded are skipped unless their size or modification time changed (then their "
+            "rows are replaced); the connection comes from PGHOST, PGPORT, PGUSER, PGPASSWORD "
             "and PGDATABASE (the variables the dbt postgres target reads) unless --dsn is given."
         ),
     )
@@ -35,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--reload", action="store_true", help="empty the raw tables first and load every file again"
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the rows of files loaded from --raw-data before that are no longer there",
     )
     parser.add_argument(
         "--project-dir", type=Path, default=Path("."), help="the dbt project root [%(default)s]"
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 schema=args.schema,
                 max_errors=args.max_errors,
                 reload=args.reload,
+                prune=args.prune,
                 progress=lambda message: print(message, flush=True),
             )
         finally:
@@ -67,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for table, summary in summaries.items():
         print(
-            f"{args.schema}.{table}: {summary.files_loaded} files loaded ({summary.rows_loaded} rows), "
+            f"{args.schema}.{table}: {summary.files_loaded} files loaded ({summary.rows_loaded} rows, "
+            f"{summary.files_replaced} of them changed since loaded), "
             f"{summary.files_skipped} already loaded, {len(summary.errors)} records rejected"
+            + (f", {summary.files_pruned} files gone from --raw-data removed" if args.prune else "")
         )
         if summary.errors:
             print(describe_errors(summary.errors))

@@ -27,7 +27,7 @@ parsed as (
 
 ),
 
-final as (
+located as (
 
     select
         {{ sparkify.path_below_raw_data('source_path', 'log_data') }} as source_file,
@@ -41,9 +41,19 @@ final as (
         {{ key | lower }},
         {%- endfor %}
         file_size,
-        file_modified_at,
-        {{ sparkify.ingestion_batch_columns() }}
+        file_modified_at
     from parsed
+
+),
+
+-- the batch columns compare source_file with the rows ingested before, so it is named in a CTE
+-- first: only DuckDB would let a select list refer to its own aliases
+final as (
+
+    select
+        *,
+        {{ sparkify.ingestion_batch_columns() }}
+    from located
 
 )
 

@@ -25,7 +25,7 @@ parsed as (
 
 ),
 
-final as (
+located as (
 
     select
         {{ sparkify.path_below_raw_data('source_path', 'song_data') }} as source_file,
@@ -38,9 +38,19 @@ final as (
         {{ key | lower }},
         {%- endfor %}
         file_size,
-        file_modified_at,
-        {{ sparkify.ingestion_batch_columns() }}
+        file_modified_at
     from parsed
+
+),
+
+-- the batch columns compare source_file with the rows ingested before, so it is named in a CTE
+-- first: only DuckDB would let a select list refer to its own aliases
+final as (
+
+    select
+        *,
+        {{ sparkify.ingestion_batch_columns() }}
+    from located
 
 )
 
