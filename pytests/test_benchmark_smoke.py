@@ -19,6 +19,8 @@ from sparkify_tools.benchmark.measure import run_measured
 from sparkify_tools.benchmark.tiers import TIERS
 
 pytest.importorskip("pyspark", reason="the reference job needs the bench extra (pyspark)")
+# the reference job starts a Spark session (a JVM)
+pytestmark = pytest.mark.slow
 
 
 def _log_lines(raw_dir: Path) -> list[dict]:
