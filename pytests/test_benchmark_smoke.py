@@ -22,8 +22,6 @@ from sparkify_tools.benchmark.tiers import TIERS
 pytestmark = pytest.mark.slow
 
 pytest.importorskip("pyspark", reason="the reference job needs the bench extra (pyspark)")
-# the reference job starts a Spark session (a JVM)
-pytestmark = pytest.mark.slow
 
 
 def _log_lines(raw_dir: Path) -> list[dict]:
