@@ -91,13 +91,13 @@ def test_analyst_ref_to_staging_fails_with_access_error(project: ProjectCopy) ->
         project.dbt("parse")
         assert parsed_models(project)["scratch_mart_reader"]["group"] == "analytics"
 
-        forbidden.write_text(ANALYST_MODEL.format(name="stg_sparkify__events"))
+        forbidden.write_text(ANALYST_MODEL.format(name="stg_sparkify__log_events"))
         refused = project.dbt("parse", check=False)
         assert not refused.ok
         output = " ".join(refused.output.split())
         assert (
             "Node model.sparkify.scratch_staging_reader attempted to reference node "
-            "model.sparkify.stg_sparkify__events, which is not allowed because the referenced node "
+            "model.sparkify.stg_sparkify__log_events, which is not allowed because the referenced node "
             "is private to the 'analytics_engineering' group" in output
         ), refused.output[-3000:]
     finally:

@@ -90,13 +90,13 @@ def test_analyst_cannot_read_staging(
     granted: ProjectCopy,
     postgres_server: PostgresServer,  # noqa: F811
 ) -> None:
-    staging = "granted_staging.stg_sparkify__events"
+    staging = "granted_staging.stg_sparkify__log_events"
     with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="permission denied for schema"):
         read_as_analyst(postgres_server, staging)
     # even with usage on the schema (granted by hand), the relations themselves are not granted
     as_superuser(postgres_server, f"grant usage on schema granted_staging to {ROLE}")
     try:
-        for relation in (staging, "granted_staging.stg_sparkify__log_records"):
+        for relation in (staging, "granted_staging.base_sparkify__log_lines"):
             with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="permission denied for"):
                 read_as_analyst(postgres_server, relation)
     finally:

@@ -96,7 +96,14 @@ def test_state_modified_selects_the_changed_mart_and_its_children(slim: dict) ->
     assert slim["listed"] == expected
     models = {uid for uid in slim["listed"] if uid.startswith("model.")}
     assert "model.sparkify.songs" in models
-    for unchanged in ("songplays", "users", "artists", "time", "stg_sparkify__songs", "stg_sparkify__events"):
+    for unchanged in (
+        "songplays",
+        "users",
+        "artists",
+        "time",
+        "int_song_records__validated",
+        "stg_sparkify__log_events",
+    ):
         assert f"model.sparkify.{unchanged}" not in models, unchanged
 
 
@@ -118,10 +125,10 @@ def test_slim_build_builds_only_the_selection_deferring_the_rest(slim: dict) -> 
     # songs was built in the CI schema from production's staging (deferred: no CI staging exists)
     assert relation_kind(database, CI_SCHEMA, "songs") == "BASE TABLE"
     assert count_rows(database, f"{CI_SCHEMA}.songs") > 0
-    assert relation_kind(database, f"{CI_SCHEMA}_staging", "stg_sparkify__songs") is None
+    assert relation_kind(database, f"{CI_SCHEMA}_intermediate", "int_song_records__validated") is None
     assert relation_kind(database, CI_SCHEMA, "songplays") is None
     compiled = Path(slim["project"].target_dir / "compiled" / "sparkify" / "models" / "marts" / "songs.sql")
-    assert '"main_staging"."stg_sparkify__songs"' in compiled.read_text()
+    assert '"main_intermediate"."int_song_records__validated"' in compiled.read_text()
 
 
 def test_clone_makes_views_of_production(slim: dict) -> None:

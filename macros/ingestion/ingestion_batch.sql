@@ -52,8 +52,15 @@
             {% do seen.append(unique_id) %}
             {% set node = graph.nodes[unique_id] %}
             {% if node.resource_type == 'model' and node.name.startswith('base_') %}
-                {% do base_relations.append(api.Relation.create(
-                    database=node.database, schema=node.schema, identifier=node.alias)) %}
+                {# built in this target, or (dbt build --defer) the production relation it defers to #}
+                {% set built = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) %}
+                {% set deferred = node.get('defer_relation') %}
+                {% if built is not none %}
+                    {% do base_relations.append(built) %}
+                {% elif deferred %}
+                    {% do base_relations.append(api.Relation.create(
+                        database=deferred.database, schema=deferred.schema, identifier=deferred.alias)) %}
+                {% endif %}
             {% else %}
                 {% do next_frontier.extend(node.depends_on.nodes) %}
             {% endif %}
