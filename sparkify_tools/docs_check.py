@@ -33,7 +33,9 @@ DISPATCH_PREFIXES = (
 )  # fmt: skip
 # Staging models keep raw records (several per event, duplicates included): they have no grain
 # to key on. Every other model must have a column that identifies a row.
-KEYLESS_PATH_PREFIXES = ("staging/",)
+# Record-level models (a raw line, a quarantined record: file plus line, and engines without line
+# numbers) may have no one-column key.
+KEYLESS_PATH_PREFIXES = ("staging/", "intermediate/", "marts/ops/")
 PRIMARY_KEY_TESTS = {"unique", "not_null"}
 # The parameters of a generic test that dbt fills in itself, not the person using the test.
 IMPLICIT_TEST_ARGUMENTS = {"model", "column_name"}
@@ -63,10 +65,12 @@ def declared_primary_key(node: dict[str, Any]) -> str | list[str] | None:
     """The key a model or seed declares: `unique_key` config, `meta.primary_key`, or a constraint."""
     config = node.get("config") or {}
     meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
+    if "primary_key" in meta:
+        # meta wins over unique_key, which may be a grain of rows (delete+insert by file), and
+        # `primary_key: false` says the model has no one-column key
+        return meta["primary_key"] or None
     if config.get("unique_key"):
         return config["unique_key"]
-    if meta.get("primary_key"):
-        return meta["primary_key"]
     for constraint in node.get("constraints") or []:
         if constraint.get("type") == "primary_key" and constraint.get("columns"):
             return constraint["columns"]
