@@ -68,8 +68,17 @@
     from {{ records }}
 {% endmacro %}
 
-{# DuckDB: one JSON text per record, every key extracted in one pass. #}
+{#
+    DuckDB: one JSON text per record. Most records are clean, a JSON object holding each key the
+    warehouse reads exactly once, and json_transform_strict reads those in one vectorised pass.
+    Only the others (not JSON, not an object, a key missing or written twice) take the slow path:
+    validity, type, each key extracted, the key names listed. A key the warehouse does not read is
+    ignored, even when written twice: its value is used nowhere.
+#}
 {% macro duckdb__parse_raw_records(records, keys) %}
+    {%- set key_types -%}
+        { {%- for key in keys %}"{{ key }}": "VARCHAR"{{ ", " if not loop.last }}{% endfor -%} }
+    {%- endset %}
     select
         source_path,
         line_number,
@@ -82,14 +91,16 @@
             {%- for key in keys %},
             -- nested: DuckDB evaluates both sides of an `and`, and a THEN only where its WHEN holds
             case
-                when left(fields[{{ loop.index }}], 1) in ('[', '{')
+                when left({{ key | lower }}, 1) in ('[', '{')
                     then case when json_type(raw_text, '$."{{ key }}"') in ('ARRAY', 'OBJECT') then '{{ key }}' end
             end
             {%- endfor %}
         ), '') as non_scalar_fields,
-        coalesce(len(key_names) > len(list_distinct(key_names)), false) as has_duplicate_keys,
+        -- strict typing: a key written twice (which value counts would be the parser's whim) is
+        -- quarantined; json_transform_strict refuses such a record, json_keys tells which it was
+        coalesce(len(key_names_read) > len(list_distinct(key_names_read)), false) as has_duplicate_keys,
         {%- for key in keys %}
-        fields[{{ loop.index }}] as {{ key | lower }}{{ "," if not loop.last }}
+        {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
     from (
         select
@@ -100,27 +111,36 @@
             file_size,
             file_modified_at,
             is_valid_json,
+            {%- for key in keys %}
             case
-                when is_valid_json
-                    then json_extract_string(
-                        raw_text,
-                        [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
+                when clean_record is not null then clean_record."{{ key }}"
+                when is_valid_json then json_extract_string(raw_text, '$."{{ key }}"')
+            end as {{ key | lower }},
+            {%- endfor %}
+            case
+                when clean_record is null and is_valid_json
+                    then list_filter(
+                        json_keys(raw_text),
+                        lambda key_name: key_name in ({% for key in keys %}'{{ key }}'{{ ", " if not loop.last }}{% endfor %})
                     )
-            end as fields,
-            -- strict typing: a key written twice (which value counts would be the parser's whim)
-            -- is quarantined; so is an array or object where a value belongs (checked above, only
-            -- for values whose text starts like one, so clean lines pay one JSON parse, not two)
-            case when is_valid_json then json_keys(raw_text) end as key_names
+            end as key_names_read
         from (
-            -- decided once, a level below its uses: DuckDB would otherwise compute the repeated
-            -- json_type(raw_text) once for every row, and it raises on text that is not JSON
+            -- decided a level below its uses: json_type raises on text that is not JSON, and a
+            -- THEN is evaluated only where its WHEN holds
             select
                 *,
-                coalesce(
+                clean_record is not null
+                or coalesce(
                     case when json_valid(raw_text) then json_type(raw_text) = 'OBJECT' end,
                     false
                 ) as is_valid_json
-            from {{ records }}
+            from (
+                select
+                    *,
+                    -- null (try) where the text is not a JSON object with each key exactly once
+                    try(json_transform_strict(raw_text, '{{ key_types }}')) as clean_record
+                from {{ records }}
+            ) as read_cleanly
         ) as judged
     ) as extracted
 {% endmacro %}

@@ -131,7 +131,12 @@
     {% set folder = sparkify.raw_source_folder(source_relation) %}
     {% set native_files = [] %}
     {% set python_files = [] %}
-    {% if execute %}
+    {#
+        A full build of song files reads the folder's glob itself: listing tens of thousands of
+        files first only to name each one in the query costs more than reading them.
+    #}
+    {% set read_whole_folder = unit == 'file' and not is_incremental() %}
+    {% if execute and not read_whole_folder %}
         {% set listing %}
             select listed.filename
             -- '**/*', not '**': DuckDB's '**' alone passes over symlinked files
@@ -213,7 +218,18 @@
         {% endset %}
         {% do readers.append(reader) %}
     {% endif %}
-    {% if native_files and unit == 'file' %}
+    {% if (native_files or (execute and read_whole_folder)) and unit == 'file' %}
+        {% set song_blobs %}
+            {%- if read_whole_folder -%}
+            (
+                select *
+                from read_blob('{{ (folder ~ "/**/*") | replace("'", "''") }}') as listed
+                where {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} is null
+            )
+            {%- else -%}
+            read_blob({{ sparkify.duckdb_path_list(native_files) }})
+            {%- endif -%}
+        {% endset %}
         {% set reader %}
             (
                 select
@@ -231,7 +247,7 @@
                         try(decode(content)) as text,
                         -- Python only for the file that is not UTF-8 text (gzip, UTF-16, stray bytes)
                         case when try(decode(content)) is null then sparkify_decode_raw_file(content) end as decoded
-                    from read_blob({{ sparkify.duckdb_path_list(native_files) }})
+                    from {{ song_blobs }} as song_blobs
                 ) as song_files
             )
         {% endset %}

@@ -34,15 +34,45 @@ new_events as (
 
 ),
 
+-- most events arrive once: only keys seen more than once are ranked, so the window sorts the
+-- few repeated events instead of every new one
+repeated_keys as (
+
+    select event_key
+    from new_events
+    group by event_key
+    having count(*) > 1
+
+),
+
+ranked_repeats as (
+
+    select
+        new_events.*,
+        row_number() over (
+            partition by new_events.event_key
+            order by new_events.source_file, new_events.line_number
+        ) as copy_rank
+    from new_events
+    inner join repeated_keys
+        on new_events.event_key = repeated_keys.event_key
+
+),
+
 first_copies as (
 
     select
-        *,
-        row_number() over (
-            partition by event_key
-            order by source_file, line_number
-        ) as copy_rank
+        new_events.*,
+        cast(1 as {{ dbt.type_bigint() }}) as copy_rank
     from new_events
+    where not exists (
+        select 1
+        from repeated_keys
+        where repeated_keys.event_key = new_events.event_key
+    )
+    union all
+    select * from ranked_repeats
+    where copy_rank = 1
 
 ),
 
@@ -66,17 +96,12 @@ kept as (
     {% if is_incremental() %}
     left join already_kept
         on first_copies.event_key = already_kept.event_key
-    {% endif %}
     where
-        first_copies.copy_rank = 1
-    {% if is_incremental() %}
-        and (
-            already_kept.event_key is null
-            or first_copies.source_file < already_kept.source_file
-            or (
-                first_copies.source_file = already_kept.source_file
-                and coalesce(first_copies.line_number, 0) < coalesce(already_kept.line_number, 0)
-            )
+        already_kept.event_key is null
+        or first_copies.source_file < already_kept.source_file
+        or (
+            first_copies.source_file = already_kept.source_file
+            and coalesce(first_copies.line_number, 0) < coalesce(already_kept.line_number, 0)
         )
     {% endif %}
 

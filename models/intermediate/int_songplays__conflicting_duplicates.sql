@@ -20,23 +20,48 @@ plays as (
         event_key,
         source_file,
         line_number,
-        row_number() over (
-            partition by user_id, session_id, item_in_session, event_epoch_ms
-            order by event_key
-        ) as id_rank
+        user_id,
+        session_id,
+        item_in_session,
+        event_epoch_ms
     from events
     where is_song_play
+
+),
+
+-- an aggregate, not a window over every play: almost every id is held by one play
+shared_ids as (
+
+    select
+        user_id,
+        session_id,
+        item_in_session,
+        event_epoch_ms,
+        min(event_key) as first_event_key
+    from plays
+    group by
+        user_id,
+        session_id,
+        item_in_session,
+        event_epoch_ms
+    having count(*) > 1
 
 ),
 
 final as (
 
     select
-        event_key,
-        source_file,
-        line_number
+        plays.event_key,
+        plays.source_file,
+        plays.line_number
     from plays
-    where id_rank > 1
+    inner join shared_ids
+        on
+            coalesce(plays.user_id, '') = coalesce(shared_ids.user_id, '')
+            and plays.session_id = shared_ids.session_id
+            and plays.item_in_session = shared_ids.item_in_session
+            and plays.event_epoch_ms = shared_ids.event_epoch_ms
+    where plays.event_key > shared_ids.first_event_key
 
 )
 

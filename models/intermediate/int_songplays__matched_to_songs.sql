@@ -78,44 +78,53 @@ new_play_events as (
 
 ),
 
--- of plays sharing a songplay_id, the one with the smallest event_key (conflicting duplicates)
-first_per_id as (
+-- of plays sharing a songplay_id, the one with the smallest event_key (conflicting duplicates);
+-- an aggregate, not a window: almost every id is held by one play
+shared_ids as (
 
     select
-        *,
-        row_number() over (partition by songplay_id order by event_key) as id_rank
+        songplay_id,
+        min(event_key) as first_event_key
     from new_play_events
+    group by songplay_id
+    having count(*) > 1
 
 ),
 
 new_plays as (
 
     select
-        first_per_id.event_key,
-        first_per_id.songplay_id,
-        first_per_id.start_time,
-        first_per_id.user_id,
-        first_per_id.level,
-        first_per_id.session_id,
-        first_per_id.item_in_session,
-        first_per_id.location,
-        first_per_id.user_agent,
-        first_per_id.song_title,
-        first_per_id.artist_name,
-        first_per_id.song_length,
-        first_per_id.title_key,
-        first_per_id.artist_key,
-        first_per_id.ingested_at
-    from first_per_id
+        new_play_events.event_key,
+        new_play_events.songplay_id,
+        new_play_events.start_time,
+        new_play_events.user_id,
+        new_play_events.level,
+        new_play_events.session_id,
+        new_play_events.item_in_session,
+        new_play_events.location,
+        new_play_events.user_agent,
+        new_play_events.song_title,
+        new_play_events.artist_name,
+        new_play_events.song_length,
+        new_play_events.title_key,
+        new_play_events.artist_key,
+        new_play_events.ingested_at
+    from new_play_events
     where
-        first_per_id.id_rank = 1
+        not exists (
+            select 1
+            from shared_ids
+            where
+                shared_ids.songplay_id = new_play_events.songplay_id
+                and shared_ids.first_event_key < new_play_events.event_key
+        )
     {% if is_incremental() %}
         and not exists (
             select 1
             from {{ this }} as loaded
             where
-                loaded.songplay_id = first_per_id.songplay_id
-                and loaded.event_key < first_per_id.event_key
+                loaded.songplay_id = new_play_events.songplay_id
+                and loaded.event_key < new_play_events.event_key
         )
     {% endif %}
 
@@ -177,15 +186,36 @@ candidates as (
         songs.song_id,
         songs.artist_id,
         songs.ingested_at,
-        row_number() over (
-            partition by plays.songplay_id
-            order by abs(songs.duration - plays.song_length) asc nulls last, songs.song_id asc
-        ) as candidate_rank
+        abs(songs.duration - plays.song_length) as duration_gap
     from plays
     inner join songs
         on
             plays.title_key = songs.title_key
             and plays.artist_key = songs.artist_key
+
+),
+
+-- plays with more than one candidate song are ranked; the window sorts only those
+ambiguous_plays as (
+
+    select songplay_id
+    from candidates
+    group by songplay_id
+    having count(*) > 1
+
+),
+
+ranked_candidates as (
+
+    select
+        candidates.*,
+        row_number() over (
+            partition by candidates.songplay_id
+            order by candidates.duration_gap asc nulls last, candidates.song_id asc
+        ) as candidate_rank
+    from candidates
+    inner join ambiguous_plays
+        on candidates.songplay_id = ambiguous_plays.songplay_id
 
 ),
 
@@ -197,6 +227,18 @@ best_match as (
         artist_id,
         ingested_at
     from candidates
+    where not exists (
+        select 1
+        from ambiguous_plays
+        where ambiguous_plays.songplay_id = candidates.songplay_id
+    )
+    union all
+    select
+        songplay_id,
+        song_id,
+        artist_id,
+        ingested_at
+    from ranked_candidates
     where candidate_rank = 1
 
 ),

@@ -18,12 +18,60 @@ events as (
 ),
 
 {% if is_incremental() %}
--- listeners with events in batches newer than this model's newest; only they are recomputed
-listeners_with_new_events as (
+new_events as (
 
-    select distinct user_id
-    from events
+    select * from events
     where ingested_at > {{ sparkify.ingestion_watermark() }}
+
+),
+
+current_users as (
+
+    select * from {{ this }}
+    where user_id in (select new_events.user_id from new_events)
+
+),
+
+-- a listener whose new events all come after the last event held here is brought up to date from
+-- the new events alone (the common case: a day appended), so a one-day build reads one day of
+-- events; a listener with a late event (at or before the last one held), or not held yet, is
+-- recomputed from their whole history
+listeners_to_recompute as (
+
+    select distinct new_events.user_id
+    from new_events
+    left join current_users
+        on new_events.user_id = current_users.user_id
+    where
+        current_users.user_id is null
+        or new_events.event_at <= current_users.last_event_at
+        -- an event without a level takes no part in level changes: left to the full rule
+        or new_events.level is null
+        or current_users.level is null
+
+),
+
+-- the listeners brought up to date from their new events, as held before this build
+appended_users as (
+
+    select * from current_users
+    where user_id not in (select listeners_to_recompute.user_id from listeners_to_recompute)
+
+),
+
+history as (
+
+    select * from new_events
+    where user_id not in (select listeners_to_recompute.user_id from listeners_to_recompute)
+    union all
+    select * from events
+    where user_id in (select listeners_to_recompute.user_id from listeners_to_recompute)
+
+),
+{% else %}
+history as (
+
+    select * from events
 
 ),
 {% endif %}
@@ -46,10 +94,7 @@ ranked_events as (
                 item_in_session desc,
                 event_key desc
         ) as recency_rank
-    from events
-    {% if is_incremental() %}
-    where user_id in (select listeners_with_new_events.user_id from listeners_with_new_events)
-    {% endif %}
+    from history
 
 ),
 
@@ -87,7 +132,8 @@ level_since as (
 
     select
         ranked_events.user_id,
-        min(ranked_events.event_at) as level_since
+        min(ranked_events.event_at) as level_since,
+        max(last_other_level.last_other_level_rank) is not null as level_changed
     from ranked_events
     left join last_other_level
         on ranked_events.user_id = last_other_level.user_id
@@ -106,12 +152,28 @@ final as (
         latest_events.last_name,
         latest_events.gender,
         latest_events.level,
+        {% if is_incremental() -%}
+        -- brought up from new events at the level held already: the level holds since then
+        case
+            when
+                appended_users.user_id is not null
+                and not level_since.level_changed
+                and appended_users.level = latest_events.level
+                then appended_users.level_since
+            else level_since.level_since
+        end as level_since,
+        {%- else -%}
         level_since.level_since,
+        {%- endif %}
         latest_events.last_event_at,
         latest_events.ingested_at
     from latest_events
     left join level_since
         on latest_events.user_id = level_since.user_id
+    {% if is_incremental() -%}
+    left join appended_users
+        on latest_events.user_id = appended_users.user_id
+    {%- endif %}
 
 )
 
