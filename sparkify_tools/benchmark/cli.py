@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import os
 import platform
+import subprocess
 import sys
 from datetime import UTC, datetime
 from importlib import metadata
@@ -171,6 +172,22 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _commit() -> str:
+    """The project's commit, with "+changes" when the working tree differs from it (a figure is
+    only comparable with the code that made it)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + ("+changes" if changed else "")
+
+
 def _load() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
@@ -212,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_end": None,
             "platform": platform.platform(),
             "python": platform.python_version(),
+            "commit": _commit(),
             "versions": _versions(),
         },
         "options": {
