@@ -46,34 +46,41 @@ recorded as (
 
 ),
 
--- the files of the batches newer than the newest recorded: a file's rows share one batch
+-- the newest batch recorded: every file of a newer batch is (re)recorded
+watermark as (
+
+    select
+        coalesce(
+            max(last_ingested_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})
+        ) as last_ingested_at
+    from recorded
+
+),
+
+-- the files of those batches, one row each: all rows of a file share one batch
 newly_ingested as (
 
     select distinct
         'log_data' as source_table,
-        source_file,
-        file_size,
-        file_modified_at,
-        ingested_at
+        log_lines.source_file,
+        log_lines.file_size,
+        log_lines.file_modified_at,
+        log_lines.ingested_at
     from log_lines
-    where ingested_at > (
-        select coalesce(max(recorded.last_ingested_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from recorded
-    )
+    cross join watermark
+    where log_lines.ingested_at > watermark.last_ingested_at
 
     union all
 
     select distinct
         'song_data' as source_table,
-        source_file,
-        file_size,
-        file_modified_at,
-        ingested_at
+        song_files.source_file,
+        song_files.file_size,
+        song_files.file_modified_at,
+        song_files.ingested_at
     from song_files
-    where ingested_at > (
-        select coalesce(max(recorded.last_ingested_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from recorded
-    )
+    cross join watermark
+    where song_files.ingested_at > watermark.last_ingested_at
 
 ),
 
