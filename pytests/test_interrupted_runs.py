@@ -24,6 +24,7 @@ from pytests.mart_compare import (
     read_warehouse_state,
 )
 from pytests.oracle import expected_marts
+from pytests.raw_delivery import log_files
 
 # kills and reruns builds: not in the fast tier (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -126,6 +127,37 @@ def test_full_refresh_killed_then_plain_build_equals_full_refresh(
 
     assert "ERROR=0" in result.output
     assert diff_states(warehouse_state(project), clean_state) == []
+
+
+def test_full_refresh_killed_after_a_file_was_deleted_then_plain_build_drops_its_rows(
+    tmp_path: Path, few_days: Path, built_once: tuple[Path, State]
+) -> None:
+    """The full refresh that was to drop a deleted file's rows is killed once the base models no
+    longer hold them: the next plain build must still drop them from every model built from them."""
+    database, _ = built_once
+    raw = tmp_path / "raw"
+    shutil.copytree(few_days, raw)  # modification times kept: the same files as far as dbt can tell
+    deleted = log_files(raw)[1]
+    deleted.unlink()
+    project = DbtProject(work_dir=tmp_path / "work", raw_data=raw)
+    shutil.copy(database, project.duckdb_path)
+
+    build_killed_when(project, *FULL_REFRESH_KILL_POINTS["after-base-models"], build_args=("--full-refresh",))
+    result = project.dbt("build")
+    clean = DbtProject(work_dir=tmp_path / "clean", raw_data=raw)
+    clean.dbt("build")
+
+    assert "ERROR=0" in result.output
+    state, clean_state = warehouse_state(project), warehouse_state(clean)
+    # the deleted file is reported as gone (a clean warehouse never recorded it) ...
+    gone = state.pop("raw_files_gone")
+    assert [row[1] for row in gone] == [deleted.relative_to(raw).as_posix()]
+    assert "WARN 1 is_empty_raw_files_gone_" in result.output
+    for name in ("raw_files_gone", "raw_files_ingested"):
+        clean_state.pop(name)
+    state.pop("raw_files_ingested")
+    # ... and everything else equals a clean build over the remaining files
+    assert diff_states(state, clean_state) == []
 
 
 def test_second_build_while_the_file_is_held_fails_clearly(tmp_path: Path, raw: Path) -> None:
