@@ -243,9 +243,15 @@ MART_BASE_MODELS = {
 def is_reset_when_raw_files_replaced(delete: exp.Delete, target: str, bases: set[str]) -> bool:
     """The pre-hook's DELETE: only when a base model holds rows of a replaced file newer than
     the target's watermark (`delete ... where exists (... replaces_earlier_ingestion and
-    ingested_at > (select coalesce(max(ingested_at), ...) from <target>))`)."""
-    condition = delete.args["where"].this
-    if not isinstance(condition, exp.Exists):
+    ingested_at > (select coalesce(max(ingested_at), ...) from <target>))`), or was rebuilt since
+    (`or (select min(ingested_at) from <base>) > (watermark)`, one per base model)."""
+    where = delete.args["where"].this
+    terms = list(where.flatten()) if isinstance(where, exp.Or) else [where]
+    condition, *rebuilt = terms
+    if not isinstance(condition, exp.Exists) or len(rebuilt) != len(bases):
+        return False
+    rebuilt_bases = {table_name(term.this.find(exp.Table)) for term in rebuilt if isinstance(term, exp.GT)}
+    if rebuilt_bases != bases or not all(term.this.find(exp.Min) for term in rebuilt):
         return False
     tables = {table_name(t) for t in condition.find_all(exp.Table)}
     flags = {column.name for column in condition.find_all(exp.Column)}
