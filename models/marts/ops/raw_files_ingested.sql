@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         full_refresh=false,
-        unique_key=['source_table', 'source_file'],
+        unique_key='source_file',
         incremental_strategy=sparkify.replace_by_key_where_possible(),
     )
 }}
@@ -14,6 +14,7 @@
     once and is no longer in raw_data. forget_raw_file removes a file from it: an intended removal
     is not reported. Where tables can only be appended to (Spark), a file is recorded once, at its
     first ingestion, and its row is not updated when it is read again.
+    Keyed by source_file alone: a path below raw_data starts with its source's folder.
 #}
 
 with
