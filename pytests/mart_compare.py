@@ -97,6 +97,9 @@ STATE_QUERIES = {
     "log_line_accounting": "select * from {marts}.log_line_accounting",
     "quarantined_records": "select source_table, source_file, line_number, raw_text, rejection_reason "
     "from {marts}.quarantined_records",
+    "raw_files_ingested": "select source_table, source_file, file_size, file_modified_at "
+    "from {marts}.raw_files_ingested",
+    "raw_files_gone": "select source_table, source_file, reason from {marts}.raw_files_gone",
 }
 
 

@@ -372,3 +372,43 @@ def test_out_of_order_delivery_equals_full_refresh(
     )
     assert deleted == [{"n": 0}], "the forgotten and deleted day must be gone"
     assert all(state_of(schema)[mart] for mart in MART_KEYS)
+
+
+def test_a_file_deleted_and_pruned_before_a_full_refresh_is_reported(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Issue 14c on Postgres: the loader's --prune takes a deleted file out of the raw tables, the full
+    refresh out of the base models; raw_files_ingested remembers it and raw_files_gone warns."""
+    raw = generate_raw(tmp_path / "raw", days=3, events_per_day=60, songs=40, users=10, seed=3)
+    raw_schema, schema = "gone_raw", "gone"
+    for name in (raw_schema, schema):
+        drop_schemas(postgres_server, name)
+    project = DbtProject(
+        work_dir=tmp_path / "work",
+        raw_data=raw,
+        target="postgres",
+        extra_vars={"raw_schema": raw_schema},
+        extra_env={**postgres_server.env(), "SPARKIFY_PG_SCHEMA": schema},
+    )
+    loader_args = ("--raw-data", str(raw), "--schema", raw_schema, "--prune")
+    assert run_loader(postgres_server, *loader_args).returncode == 0
+    project.dbt("build")
+    deleted = log_files(raw)[1]
+    below_raw_data = deleted.relative_to(raw).as_posix()
+    deleted.unlink()
+    assert run_loader(postgres_server, *loader_args).returncode == 0
+
+    result = project.dbt("build", "--full-refresh")
+
+    assert "WARN 1 is_empty_raw_files_gone_" in result.output
+    gone = f"select source_table, source_file, reason from {schema}.raw_files_gone"
+    assert query(postgres_server, gone) == [
+        {
+            "source_table": "log_data",
+            "source_file": below_raw_data,
+            "reason": "gone from raw_data since it was ingested",
+        }
+    ]
+    project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": below_raw_data}))
+    assert query(postgres_server, gone) == []

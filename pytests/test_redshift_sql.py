@@ -229,6 +229,7 @@ def test_marts_have_their_dist_and_sort_keys(copy_path: RedshiftRecorder) -> Non
 
 LOG_LINES = "dev.sparkify_staging.base_sparkify__log_lines"
 SONG_FILES = "dev.sparkify_staging.base_sparkify__song_files"
+RAW_FILES_INGESTED = "dev.sparkify.raw_files_ingested"
 # the base models each mart is built from: its reset looks at those only
 MART_BASE_MODELS = {
     "songplays": {LOG_LINES, SONG_FILES},
@@ -242,9 +243,15 @@ MART_BASE_MODELS = {
 def is_reset_when_raw_files_replaced(delete: exp.Delete, target: str, bases: set[str]) -> bool:
     """The pre-hook's DELETE: only when a base model holds rows of a replaced file newer than
     the target's watermark (`delete ... where exists (... replaces_earlier_ingestion and
-    ingested_at > (select coalesce(max(ingested_at), ...) from <target>))`)."""
-    condition = delete.args["where"].this
-    if not isinstance(condition, exp.Exists):
+    ingested_at > (select coalesce(max(ingested_at), ...) from <target>))`), or was rebuilt since
+    (`or (select min(ingested_at) from <base>) > (watermark)`, one per base model)."""
+    where = delete.args["where"].this
+    terms = list(where.flatten()) if isinstance(where, exp.Or) else [where]
+    condition, *rebuilt = terms
+    if not isinstance(condition, exp.Exists) or len(rebuilt) != len(bases):
+        return False
+    rebuilt_bases = {table_name(term.this.find(exp.Table)) for term in rebuilt if isinstance(term, exp.GT)}
+    if rebuilt_bases != bases or not all(term.this.find(exp.Min) for term in rebuilt):
         return False
     tables = {table_name(t) for t in condition.find_all(exp.Table)}
     flags = {column.name for column in condition.find_all(exp.Column)}
@@ -398,8 +405,9 @@ def test_forget_raw_file_deletes_in_one_transaction_and_commits(copy_path: Redsh
     statements = [body(records[i]["sql"]).rstrip(";") for i in deletes]
     targets = [parse(sql).this for sql in statements]
     names = [table_name(t) for t in targets]
-    # the file's rows leave the base models (by the path below raw_data) ...
-    for base in (LOG_LINES, SONG_FILES):
+    # the file's rows leave the base models and the record of ingested files (by the path below
+    # raw_data) ...
+    for base in (LOG_LINES, SONG_FILES, RAW_FILES_INGESTED):
         (by_file,) = [sql for sql, name in zip(statements, names, strict=True) if name == base]
         assert by_file.endswith(f"where source_file like '{path}'"), by_file
     # ... every model built from ingestion batches is emptied ...
@@ -419,6 +427,24 @@ def test_forget_raw_file_deletes_in_one_transaction_and_commits(copy_path: Redsh
         below = f"regexp_replace(%s, '^(.*/)?{table}/', '{table}/') like '{path}'"
         assert len(raw) == 1 and raw[0].endswith(below % "source_file"), raw
         assert len(ledger) == 1 and ledger[0].endswith(below % "file_name"), ledger
+
+
+def test_the_record_of_ingested_files_is_updated_by_file_never_rebuilt(copy_path: RedshiftRecorder) -> None:
+    """raw_files_ingested (full_refresh: false) is created by the first build only; an incremental
+    build deletes and inserts the rows of the files it ingested, by file."""
+    assert created_table(copy_path.statements("full_build"), RAW_FILES_INGESTED)
+    parsed = [parse(sql) for sql in copy_path.statements("incremental_build")]
+    touching = [
+        e
+        for e in parsed
+        if isinstance(e, (exp.Create, exp.Delete, exp.Insert)) and table_name(e.this) == RAW_FILES_INGESTED
+    ]
+    assert not [e for e in touching if isinstance(e, exp.Create)], "the record was rebuilt"
+    (delete,) = [e for e in touching if isinstance(e, exp.Delete)]
+    (insert,) = [e for e in touching if isinstance(e, exp.Insert)]
+    compared = {column.name for column in delete.args["where"].find_all(exp.Column)}
+    assert compared == {"source_file"}
+    assert "first_ingested_at" in [column.name for column in insert.this.expressions]
 
 
 def test_a_forgotten_file_is_copied_again(copy_path: RedshiftRecorder) -> None:

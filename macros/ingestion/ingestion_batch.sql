@@ -34,6 +34,9 @@
     model, so that this build recomputes it from its inputs. Rows derived from a file's earlier
     content may have to go, and only a rebuild knows which. New files never trigger it, nor do
     replaced files of a source the model is not built from.
+    The same when a base model it is built from holds no row as old as this model's watermark: the
+    base model was rebuilt (a --full-refresh killed before it reached this model, or one run with
+    --select on the base models), so rows of files gone since may still be here.
     Known cost: the watermark is the newest batch among the model's rows, so when the replaced
     file's new content gives this model no row at all, the reset repeats on each build until a
     batch that does arrives (correct, but a full recompute each time).
@@ -82,4 +85,10 @@
         {{ 'union all' if not loop.last }}
         {%- endfor %}
     )
+    {%- for relation in base_relations %}
+    {#- a base model whose every row is newer than this model's watermark was rebuilt since this
+        model last ran (a --full-refresh killed before it reached this model): this model's rows
+        come from rows that may be gone (a file deleted from raw_data) #}
+    or (select min(rebuilt.ingested_at) from {{ relation }} as rebuilt) > {{ sparkify.ingestion_watermark() }}
+    {%- endfor %}
 {% endmacro %}

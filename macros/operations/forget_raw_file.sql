@@ -1,7 +1,9 @@
 {#
     Make the next build ingest a raw file again, or drop it for good when it is gone from raw_data:
-    its rows leave the base models, and the models built from ingestion batches are emptied, so the
-    next build rebuilds them from the base models (reading no raw file but the forgotten one).
+    its rows leave the models keyed by raw file (the base models, and the record of ingested files
+    raw_files_ingested, so that raw_files_gone does not report an intended removal), and the models
+    built from ingestion batches are emptied, so the next build rebuilds them from the base models
+    (reading no raw file but the forgotten one).
     `path` is the file's path below raw_data as stored in source_file, or a LIKE pattern:
         dbt run-operation forget_raw_file --args '{path: log_data/2018/11/2018-11-05-events.json}'
     A file that changed in place needs no operation: the next build sees its new size or
@@ -16,33 +18,33 @@
         {{ return('') }}
     {% endif %}
     {% set pattern = path | replace("'", "''") %}
-    {% set base_relations = [] %}
+    {# keyed by raw file: a unique key that includes source_file (base models, raw_files_ingested) #}
+    {% set file_relations = [] %}
     {% set derived_relations = [] %}
     {% for node in graph.nodes.values()
         if node.resource_type == 'model' and node.package_name == 'sparkify'
         and node.config.materialized == 'incremental' %}
         {% set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) %}
+        {% set unique_key = node.config.unique_key %}
+        {% set keys = [unique_key] if unique_key is string else (unique_key or []) %}
         {% if relation is not none %}
-            {% do (base_relations if node.name.startswith('base_') else derived_relations).append(relation) %}
+            {% do (file_relations if 'source_file' in keys else derived_relations).append(relation) %}
         {% endif %}
     {% endfor %}
     {% set loads = sparkify.forget_raw_file_loads(pattern) %}
-    {% if not (base_relations or derived_relations or loads) %}
+    {% if not (file_relations or derived_relations or loads) %}
         {{ log("forget_raw_file: nothing built or loaded yet, nothing to forget", info=true) }}
         {{ return('') }}
     {% endif %}
-    {% call statement('forget_raw_file', auto_begin=True) %}
-        {%- for relation in base_relations %}
-        delete from {{ relation }} where source_file like '{{ pattern }}';
-        {%- endfor %}
-        {%- for relation in derived_relations %}
-        delete from {{ relation }};
-        {%- endfor %}
-        {%- for sql in loads %}
-        {{ sql }};
-        {%- endfor %}
-    {% endcall %}
-    {% do adapter.commit() %}
+    {% set statements = [] %}
+    {% for relation in file_relations %}
+        {% do statements.extend(sparkify.forget_raw_file_rows(relation, pattern)) %}
+    {% endfor %}
+    {% for relation in derived_relations %}
+        {% do statements.append('delete from ' ~ relation) %}
+    {% endfor %}
+    {% do statements.extend(loads) %}
+    {% do sparkify.run_in_one_transaction('forget_raw_file', statements) %}
     {{ log("Forgot raw file(s) matching " ~ path ~ "; the next build ingests them again (if present) and rebuilds the "
         ~ derived_relations | length ~ " models built from ingestion batches.", info=true) }}
 {% endmacro %}
@@ -58,4 +60,53 @@
 
 {% macro default__forget_raw_file_loads(pattern) %}
     {{ return([]) }}
+{% endmacro %}
+
+{#
+    The statements that remove the rows of the raw files matching `pattern` (quotes escaped) from a
+    table keyed by raw file. Spark's plain parquet tables cannot delete: there the table is
+    overwritten with a copy of its other rows (on Spark only raw_files_ingested is such a table:
+    its base models are rebuilt whole on every build).
+#}
+{% macro forget_raw_file_rows(relation, pattern) %}
+    {{ return(adapter.dispatch('forget_raw_file_rows', 'sparkify')(relation, pattern)) }}
+{% endmacro %}
+
+{% macro default__forget_raw_file_rows(relation, pattern) %}
+    {{ return(["delete from " ~ relation ~ " where source_file like '" ~ pattern ~ "'"]) }}
+{% endmacro %}
+
+{% macro spark__forget_raw_file_rows(relation, pattern) %}
+    {% set kept = relation.incorporate(path={'identifier': relation.identifier ~ '__kept'}) %}
+    {{ return([
+        'drop table if exists ' ~ kept,
+        'create table ' ~ kept ~ ' using parquet as select * from ' ~ relation
+            ~ " where not (source_file like '" ~ pattern ~ "')",
+        'insert overwrite table ' ~ relation ~ ' select * from ' ~ kept,
+        'drop table ' ~ kept,
+    ]) }}
+{% endmacro %}
+
+{#
+    Run the statements in one transaction, begun by the first (Redshift and Postgres have none open
+    in a run-operation until a statement begins one) and committed after the last. Spark has no
+    transactions and takes one statement at a time.
+#}
+{% macro run_in_one_transaction(name, statements) %}
+    {{ return(adapter.dispatch('run_in_one_transaction', 'sparkify')(name, statements)) }}
+{% endmacro %}
+
+{% macro default__run_in_one_transaction(name, statements) %}
+    {% call statement(name, auto_begin=True) %}
+        {%- for sql in statements %}
+        {{ sql }};
+        {%- endfor %}
+    {% endcall %}
+    {% do adapter.commit() %}
+{% endmacro %}
+
+{% macro spark__run_in_one_transaction(name, statements) %}
+    {% for sql in statements %}
+        {% do run_query(sql) %}
+    {% endfor %}
 {% endmacro %}
