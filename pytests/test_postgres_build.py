@@ -25,6 +25,7 @@ from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 from pytests.raw_delivery import log_files
+from sparkify_tools.loaders.postgres import file_version
 
 # a real server, and many builds
 pytestmark = pytest.mark.slow
@@ -372,3 +373,38 @@ def test_out_of_order_delivery_equals_full_refresh(
     )
     assert deleted == [{"n": 0}], "the forgotten and deleted day must be gone"
     assert all(state_of(schema)[mart] for mart in MART_KEYS)
+
+
+def test_loader_converts_tables_of_earlier_loaders(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Typed key columns, no record columns: the keys become text and each file is loaded again."""
+    bad_file = write_bad_raw(tmp_path / "raw")
+    name = f"{tmp_path / 'raw'}/log_data/2018/11/{bad_file.name}"
+    # the file unchanged since: only the missing line numbers make the loader load it again
+    size, modified_at = file_version(bad_file)
+    drop_schemas(postgres_server, "raw_old")
+    execute(
+        postgres_server,
+        "create schema raw_old;"
+        " create table raw_old.log_data (source_file text not null, ts bigint, page varchar,"
+        " file_size bigint, file_modified_at timestamp);"
+        f" insert into raw_old.log_data values ('{name}', 1541105830796, 'Home', {size}, '{modified_at}')",
+    )
+    loaded = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_old")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "log_data: 1 files loaded (3 rows, 1 of them changed since loaded)" in loaded.stdout
+    types = query(
+        postgres_server,
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'raw_old' and table_name = 'log_data'"
+        " and column_name in ('ts', 'line_number')",
+    )
+    assert {row["column_name"]: row["data_type"] for row in types} == {"ts": "text", "line_number": "bigint"}
+    rows = query(postgres_server, "select line_number, ts from raw_old.log_data order by line_number")
+    assert rows == [
+        {"line_number": 1, "ts": "1541105830796"},
+        {"line_number": 2, "ts": None},
+        {"line_number": 3, "ts": "soon"},
+    ]
