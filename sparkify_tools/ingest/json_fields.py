@@ -63,7 +63,7 @@ def _object(pairs: list[tuple[str, Any]]) -> DuplicateAwareObject:
 
 def duckdb_float_text(text: str) -> str:
     """A JSON float as yyjson writes it: shortest round-trip digits, fixed notation (with '.0' when
-    integral) for exponents from -7 to 20, else 'de[-]n'; a value beyond double's range as written."""
+    integral) from 1e-6 up to 1e21, else 'd.ddde[-]n'; a value beyond double's range as written."""
     value = float(text)
     if value in (float("inf"), float("-inf")):
         return text
@@ -96,6 +96,9 @@ def _shortest_digits(python_repr: str) -> tuple[str, int]:
 
 
 def duckdb_integer_text(text: str) -> str:
+    # longer than any 64-bit integer: as written (and int() refuses over 4,300 digits)
+    if len(text) > 21:
+        return text
     number = int(text)
     return str(number) if number in INTEGER_RANGE else text
 
