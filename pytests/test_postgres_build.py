@@ -25,6 +25,7 @@ from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 from pytests.raw_delivery import log_files
+from sparkify_tools.loaders.postgres import file_version
 
 # a real server, and many builds
 pytestmark = pytest.mark.slow
@@ -206,33 +207,33 @@ def write_bad_raw(root: Path) -> Path:
     return day / "2018-11-01-events.json"
 
 
-def test_loader_rejects_bad_records_like_maxerror(
+def test_loader_loads_every_line_for_the_warehouse_to_judge(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    """Nothing is rejected on the way in: a line that is not JSON, or a value of the wrong type, is
+    loaded with its record columns, and the build quarantines it (test_hostile_input_postgres)."""
     bad_file = write_bad_raw(tmp_path / "raw")
-    name = f"{tmp_path / 'raw'}/log_data/2018/11/{bad_file.name}"
-
-    refused = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_bad")
-    assert refused.returncode == 1
-    assert f"{name}:2: invalid JSON" in refused.stderr
-    assert f"{name}:3: ts: invalid integer" in refused.stderr
-    assert "Traceback" not in refused.stderr
-    assert query(postgres_server, "select count(*) as n from raw_bad.log_data") == [{"n": 0}]
-
-    tolerated = run_loader(
-        postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_bad", "--max-errors", "2"
+    (bad_file.parent / "._2018-11-01-events.json").write_bytes(b"\x00\x05\x16\x07")
+    loaded = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_bad")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "1 rows not text or not a JSON object" in loaded.stdout
+    rows = query(
+        postgres_server,
+        "select line_number, is_valid_json, raw_text, ts, page from raw_bad.log_data order by line_number",
     )
-    assert tolerated.returncode == 0, tolerated.stderr
-    assert "2 records rejected" in tolerated.stdout
-    assert query(postgres_server, "select count(*) as n from raw_bad.log_data") == [{"n": 1}]
+    assert [(r["line_number"], r["is_valid_json"], r["ts"]) for r in rows] == [
+        (1, True, "1541105830796"),
+        (2, False, None),
+        (3, True, "soon"),
+    ]
+    assert rows[1]["raw_text"] == '{"page": "Home", "ts": '
     assert query(postgres_server, "select count(*) as n from raw_bad.song_data") == [{"n": 1}]
-    errors = query(
-        postgres_server, "select file_name, line_number, column_name from raw_bad.load_errors order by 2"
-    )
-    assert errors == [
-        {"file_name": name, "line_number": 2, "column_name": None},
-        {"file_name": name, "line_number": 3, "column_name": "ts"},
+    assert query(postgres_server, "select source_file, reason from raw_bad.files_not_read") == [
+        {
+            "source_file": f"{tmp_path / 'raw'}/log_data/2018/11/._2018-11-01-events.json",
+            "reason": "AppleDouble file (macOS ._ metadata companion of another file), not data",
+        }
     ]
 
 
@@ -280,10 +281,10 @@ def test_loader_reloads_changed_files_and_prunes_deleted_ones(
 ) -> None:
     bad_file = write_bad_raw(tmp_path / "raw")
     schema = "raw_changed"
-    arguments = ("--raw-data", str(tmp_path / "raw"), "--schema", schema, "--max-errors", "2")
+    arguments = ("--raw-data", str(tmp_path / "raw"), "--schema", schema)
     first = run_loader(postgres_server, *arguments)
     assert first.returncode == 0, first.stderr
-    # the same name, other content: one good line instead of one good and two bad
+    # the same name, other content: one line instead of three
     bad_file.write_text(bad_file.read_text().splitlines()[0].replace('"userId":"7"', '"userId":"8"'))
     again = run_loader(postgres_server, *arguments)
     assert again.returncode == 0, again.stderr
@@ -412,3 +413,38 @@ def test_a_file_deleted_and_pruned_before_a_full_refresh_is_reported(
     ]
     project.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": below_raw_data}))
     assert query(postgres_server, gone) == []
+
+
+def test_loader_converts_tables_of_earlier_loaders(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Typed key columns, no record columns: the keys become text and each file is loaded again."""
+    bad_file = write_bad_raw(tmp_path / "raw")
+    name = f"{tmp_path / 'raw'}/log_data/2018/11/{bad_file.name}"
+    # the file unchanged since: only the missing line numbers make the loader load it again
+    size, modified_at = file_version(bad_file)
+    drop_schemas(postgres_server, "raw_old")
+    execute(
+        postgres_server,
+        "create schema raw_old;"
+        " create table raw_old.log_data (source_file text not null, ts bigint, page varchar,"
+        " file_size bigint, file_modified_at timestamp);"
+        f" insert into raw_old.log_data values ('{name}', 1541105830796, 'Home', {size}, '{modified_at}')",
+    )
+    loaded = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_old")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "log_data: 1 files loaded (3 rows, 1 of them changed since loaded)" in loaded.stdout
+    types = query(
+        postgres_server,
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'raw_old' and table_name = 'log_data'"
+        " and column_name in ('ts', 'line_number')",
+    )
+    assert {row["column_name"]: row["data_type"] for row in types} == {"ts": "text", "line_number": "bigint"}
+    rows = query(postgres_server, "select line_number, ts from raw_old.log_data order by line_number")
+    assert rows == [
+        {"line_number": 1, "ts": "1541105830796"},
+        {"line_number": 2, "ts": None},
+        {"line_number": 3, "ts": "soon"},
+    ]

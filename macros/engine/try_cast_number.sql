@@ -29,6 +29,28 @@
     end
 {% endmacro %}
 
+{#
+    Postgres has no try_cast, and raw keys reach staging as text (sparkify-load-postgres): an integer
+    of the right shape beyond bigint's range would stop the build. It is null here, as DuckDB's
+    try_cast makes it; the nested CASEs make sure the casts run only where their guard holds.
+#}
+{% macro postgres__try_cast_number(column, kind) %}
+    {% if kind != 'integer' %}
+        {{ return(sparkify.default__try_cast_number(column, kind)) }}
+    {% endif %}
+    case
+        when trim({{ column }}) ~ '{{ sparkify.number_shape(kind) }}'
+            then case
+                -- at most 19 significant digits: the numeric cast below is then cheap and exact
+                when length(ltrim(ltrim(trim({{ column }}), '+-'), '0')) <= 19
+                    then case
+                        when cast(trim({{ column }}) as numeric) between -9223372036854775808 and 9223372036854775807
+                            then cast(trim({{ column }}) as {{ number_type(kind) }})
+                    end
+            end
+    end
+{% endmacro %}
+
 {# try_cast still guards the cast: digits beyond bigint's range are null, not an error #}
 {% macro duckdb__try_cast_number(column, kind) %}
     case

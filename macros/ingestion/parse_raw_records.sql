@@ -12,17 +12,22 @@
     {{ return(adapter.dispatch('parse_raw_records', 'sparkify')(records, keys)) }}
 {% endmacro %}
 
+{#
+    Postgres (and other engines reading loaded tables): the record columns come from the reader,
+    sparkify-load-postgres computes them as DuckDB does (default__read_new_raw_files supplies COPY's
+    implied values for a table without them).
+#}
 {% macro default__parse_raw_records(records, keys) %}
     select
         source_path,
-        cast(null as {{ dbt.type_bigint() }}) as line_number,
-        cast(null as {{ dbt.type_string() }}) as raw_text,
-        true as is_valid_json,
-        cast(null as {{ dbt.type_string() }}) as decoding_error,
+        cast(line_number as {{ dbt.type_bigint() }}) as line_number,
+        cast(raw_text as {{ dbt.type_string() }}) as raw_text,
+        is_valid_json,
+        cast(decoding_error as {{ dbt.type_string() }}) as decoding_error,
         file_size,
         file_modified_at,
-        cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
-        false as has_duplicate_keys,
+        cast(non_scalar_fields as {{ dbt.type_string() }}) as non_scalar_fields,
+        has_duplicate_keys,
         {%- for key in keys %}
         cast({{ key }} as {{ dbt.type_string() }}) as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}

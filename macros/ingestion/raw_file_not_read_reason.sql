@@ -22,8 +22,10 @@
 
 {#
     The files below each raw source folder that the project does not read: source_table, path below
-    raw_data, size and reason. DuckDB lists the folders itself; on other engines the loaders choose
-    the files, so nothing is listed here.
+    raw_data, size and reason. DuckDB lists the folders itself; sparkify-load-postgres records what
+    its last load saw and did not read (by the same rule, not_read_reason in
+    sparkify_tools/loaders/raw_files.py) in the raw schema's files_not_read; on other engines the
+    loaders choose the files, so nothing is listed here.
 #}
 {% macro raw_files_not_read() %}
     {{ return(adapter.dispatch('raw_files_not_read', 'sparkify')()) }}
@@ -36,6 +38,26 @@
         cast(null as {{ dbt.type_bigint() }}) as file_size,
         cast(null as {{ dbt.type_string() }}) as reason
     where 1 = 0
+{% endmacro %}
+
+{% macro postgres__raw_files_not_read() %}
+    {% set log_data = source('sparkify', 'log_data') %}
+    {% set recorded = adapter.get_relation(
+        database=log_data.database, schema=log_data.schema, identifier='files_not_read') if execute else none %}
+    {% if recorded is none %}
+        {# loaded by a loader older than the table, or not loaded yet: nothing recorded #}
+        {{ return(sparkify.default__raw_files_not_read()) }}
+    {% endif %}
+    {% for name in ['log_data', 'song_data'] %}
+    select
+        cast(source_table as {{ dbt.type_string() }}) as source_table,
+        {{ sparkify.path_below_raw_data('source_file', name) }} as source_file,
+        cast(file_size as {{ dbt.type_bigint() }}) as file_size,
+        cast(reason as {{ dbt.type_string() }}) as reason
+    from {{ recorded }}
+    where source_table = '{{ name }}'
+    {{ "union all" if not loop.last }}
+    {% endfor %}
 {% endmacro %}
 
 {% macro duckdb__raw_files_not_read() %}

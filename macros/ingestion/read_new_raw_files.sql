@@ -24,15 +24,29 @@
     reloads a file that changed, so there a file is new unless the base model holds the same path,
     size and modification time. Redshift's COPY tables (load_raw_data) have neither column: there a
     file is known by its path alone, as COPY never reloads a file it loaded.
+    sparkify-load-postgres loads every line with its record columns (line_number, raw_text,
+    is_valid_json, decoding_error, non_scalar_fields, has_duplicate_keys, computed as DuckDB computes
+    them); a table without them (COPY's) gets them here as COPY implies: a loaded row is a valid
+    record whose line and text are unknown.
 #}
 {% macro default__read_new_raw_files(source_relation, unit) %}
-    {% set file_columns = sparkify.raw_file_columns(source_relation) %}
+    {% set names = sparkify.raw_column_names(source_relation) %}
+    {% set file_columns = 'file_size' in names and 'file_modified_at' in names %}
+    {% set record_columns = sparkify.raw_record_columns() | reject('in', names) | list | length == 0 %}
     (
         select
             raw.*,
             {%- if not file_columns %}
             cast(null as {{ dbt.type_bigint() }}) as file_size,
             cast(null as {{ dbt.type_timestamp() }}) as file_modified_at,
+            {%- endif %}
+            {%- if not record_columns %}
+            cast(null as {{ dbt.type_bigint() }}) as line_number,
+            cast(null as {{ dbt.type_string() }}) as raw_text,
+            true as is_valid_json,
+            cast(null as {{ dbt.type_string() }}) as decoding_error,
+            cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
+            false as has_duplicate_keys,
             {%- endif %}
             raw.source_file as source_path
         from {{ source_relation }} as raw
@@ -52,16 +66,32 @@
 {% endmacro %}
 
 {#
+    The lower-cased column names of a loaded raw table (Postgres, Redshift COPY), asked of the
+    database when the model runs, so one reader serves tables loaded either way; at parse time the
+    answer does not matter.
+#}
+{% macro raw_column_names(source_relation) %}
+    {% if not execute %}
+        {{ return([]) }}
+    {% endif %}
+    {{ return(adapter.get_columns_in_relation(source_relation) | map(attribute='name') | map('lower') | list) }}
+{% endmacro %}
+
+{#
     Whether a loaded raw table records each file's size and modification time (columns file_size and
-    file_modified_at, as sparkify-load-postgres writes them). Asked of the database when the model
-    runs, so one reader serves tables loaded either way; at parse time the answer does not matter.
+    file_modified_at, as sparkify-load-postgres writes them).
 #}
 {% macro raw_file_columns(source_relation) %}
-    {% if not execute %}
-        {{ return(false) }}
-    {% endif %}
-    {% set names = adapter.get_columns_in_relation(source_relation) | map(attribute='name') | map('lower') | list %}
+    {% set names = sparkify.raw_column_names(source_relation) %}
     {{ return('file_size' in names and 'file_modified_at' in names) }}
+{% endmacro %}
+
+{# The columns of a raw record besides its keys, as every engine's reader gives them. #}
+{% macro raw_record_columns() %}
+    {{ return([
+        'line_number', 'raw_text', 'is_valid_json', 'decoding_error', 'non_scalar_fields',
+        'has_duplicate_keys',
+    ]) }}
 {% endmacro %}
 
 {#

@@ -1,4 +1,4 @@
-"""``sparkify-load-postgres``: load raw_data into PostgreSQL's sparkify_raw schema, as COPY would."""
+"""``sparkify-load-postgres``: load raw_data into PostgreSQL's sparkify_raw schema, every line of it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg2
 
-from .postgres import TooManyLoadErrors, connect, describe_errors, load_raw_data
+from .postgres import FILES_NOT_READ_TABLE, connect, load_raw_data
 from .raw_files import RawDataError
 
 
@@ -27,12 +27,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--schema", default="sparkify_raw", help="schema of the raw tables (dbt var raw_schema) [%(default)s]"
-    )
-    parser.add_argument(
-        "--max-errors",
-        type=int,
-        default=0,
-        help="rejected records a file may have and still load, as COPY's MAXERROR [%(default)s]",
     )
     parser.add_argument(
         "--reload", action="store_true", help="empty the raw tables first and load every file again"
@@ -59,16 +53,12 @@ def main(argv: list[str] | None = None) -> int:
                 raw_data=args.raw_data,
                 project_dir=args.project_dir,
                 schema=args.schema,
-                max_errors=args.max_errors,
                 reload=args.reload,
                 prune=args.prune,
                 progress=lambda message: print(message, flush=True),
             )
         finally:
             connection.close()
-    except TooManyLoadErrors as error:
-        print(f"sparkify-load-postgres: {error}", file=sys.stderr)
-        return 1
     except (RawDataError, psycopg2.Error) as error:
         print(f"sparkify-load-postgres: {str(error).strip()}", file=sys.stderr)
         return 2
@@ -76,12 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{args.schema}.{table}: {summary.files_loaded} files loaded ({summary.rows_loaded} rows, "
             f"{summary.files_replaced} of them changed since loaded), "
-            f"{summary.files_skipped} already loaded, {len(summary.errors)} records rejected"
+            f"{summary.files_skipped} already loaded, {summary.rows_not_records} rows not text or not "
+            f"a JSON object (the build quarantines them), {summary.files_not_read} files not read"
             + (f", {summary.files_pruned} files gone from --raw-data removed" if args.prune else "")
         )
-        if summary.errors:
-            print(describe_errors(summary.errors))
-            print(f"(all rejected records are in {args.schema}.load_errors)")
+    if any(summary.files_not_read for summary in summaries.values()):
+        print(f"(files not read, and why, are in {args.schema}.{FILES_NOT_READ_TABLE})")
     return 0
 
 

@@ -1,40 +1,32 @@
-"""Read the raw Sparkify files the way Redshift's COPY reads them, for loaders of other warehouses.
+"""Which raw files a loader reads, and which keys become which columns, as the warehouse sees them.
 
-The rules are COPY's, so that a table loaded here holds what `dbt run-operation load_raw_data` puts
-into Redshift:
-- log files are mapped to columns by the project's JSONPaths file (redshift/jsonpaths/), song files
-  by matching each key to the column of the same (lower-case) name, as FORMAT AS JSON 'auto' does;
-- each column has the type the source declares (models/staging/sparkify/_sparkify__sources.yml); a
-  value that does not convert is a load error for its record, as in SYS_LOAD_ERROR_DETAIL;
-- numbers keep the exact text of the file, so nothing is rounded on the way in.
+- The files: every file below log_data/ and song_data/ at any depth, named *.json or *.json.gz in
+  any letter case, as DuckDB's reader takes them; every other file is listed with the reason
+  (``not_read_reason``, the rule of macros/ingestion/raw_file_not_read_reason.sql), so that
+  raw_files_not_read says the same on every engine.
+- The columns: the raw keys the dbt source declares (models/staging/sparkify/_sparkify__sources.yml),
+  log keys in the order of the project's JSONPaths file (redshift/jsonpaths/), named in lower case.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 SOURCES_YML = Path("models/staging/sparkify/_sparkify__sources.yml")
 LOG_JSONPATHS = Path("redshift/jsonpaths/log_json_path.json")
-# Where each table's files live below raw_data, and how deep (the layout of the real bucket).
-TABLE_GLOBS = {"log_data": "log_data/*/*/*.json", "song_data": "song_data/*/*/*/*.json"}
-INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+# The folder of each raw table below raw_data, and what one record is: a line, or a whole file.
+TABLE_UNITS = {"log_data": "line", "song_data": "file"}
+READ_NAME = re.compile(r"\.json(\.gz)?$", re.IGNORECASE)
 JSONPATH_KEY = re.compile(r"""\$(?:\['([^']+)'\]|\.([A-Za-z_][A-Za-z0-9_]*))""")
-RAW_LINE_LIMIT = 1024  # what SYS_LOAD_ERROR_DETAIL / STL_LOAD_ERRORS keep of a bad record
 
 
 class RawDataError(Exception):
     """Raw data or project files that cannot be loaded; the message names the culprit."""
-
-
-class JsonNumber(str):
-    """A JSON number kept as the text the file wrote."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +37,19 @@ class Column:
 
 
 @dataclass(frozen=True)
-class LoadError:
-    file: str
-    line_number: int
-    column: str
-    message: str
-    raw_line: str
+class FileNotRead:
+    table: str
+    path: Path
+    size: int
+    reason: str
 
 
 @dataclass
-class FileRows:
-    rows: list[tuple[str | None, ...]]
-    errors: list[LoadError]
+class RawListing:
+    """The files below raw_data: to read, per table, sorted by path; and the ones not read."""
+
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    not_read: list[FileNotRead] = field(default_factory=list)
 
 
 def source_columns(project_dir: Path) -> dict[str, list[tuple[str, str]]]:
@@ -73,7 +66,7 @@ def source_columns(project_dir: Path) -> dict[str, list[tuple[str, str]]]:
             tables[table["name"]] = [
                 (c["name"], c.get("data_type", "varchar")) for c in table.get("columns", [])
             ]
-    missing = set(TABLE_GLOBS) - tables.keys()
+    missing = set(TABLE_UNITS) - tables.keys()
     if missing:
         raise RawDataError(f"{path} declares no column list for source table(s) {sorted(missing)}")
     return tables
@@ -111,122 +104,44 @@ def table_columns(project_dir: Path) -> dict[str, list[Column]]:
     }
 
 
-def raw_files(raw_data: Path) -> dict[str, list[Path]]:
-    """Every raw file below raw_data per table, sorted by path."""
+def not_read_reason(name: str, size: int, unit: str) -> str | None:
+    """Why the project does not read a file (by its name and size), or None when it reads it.
+
+    The same rule, in the same order and words, as macros/ingestion/raw_file_not_read_reason.sql,
+    which DuckDB applies to the files it lists: change both together.
+    """
+    if name.startswith("._"):
+        return "AppleDouble file (macOS ._ metadata companion of another file), not data"
+    if name.startswith("."):
+        return "hidden file (name starts with a dot)"
+    if not READ_NAME.search(name):
+        return "not a .json or .json.gz file"
+    if unit == "line" and size == 0:
+        return "empty file: no lines"
+    return None
+
+
+def raw_files(raw_data: Path) -> RawListing:
+    """Every file below each table's folder at any depth, read or listed as not read with why."""
     if not raw_data.is_dir():
         raise RawDataError(
             f"raw data folder {raw_data} does not exist (the loader reads a local folder holding "
             "log_data/ and song_data/; copy an S3 prefix down first with `aws s3 sync`)"
         )
-    found = {table: sorted(raw_data.glob(pattern)) for table, pattern in TABLE_GLOBS.items()}
-    if not any(found.values()):
-        raise RawDataError(
-            f"no raw files under {raw_data}: expected "
-            f"{TABLE_GLOBS['log_data']} and {TABLE_GLOBS['song_data']}"
-        )
-    return found
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-_DECODER = json.JSONDecoder(parse_float=JsonNumber, parse_int=JsonNumber, parse_constant=_reject_constant)
-
-
-def _json_objects(text: str) -> Iterator[tuple[int, str, Any]]:
-    """(line number, raw text, parsed value or the ValueError) for each JSON value in text, in order.
-
-    Like COPY's JSON reader, values may follow each other with any whitespace between them; a value
-    that does not parse ends the file, since nothing after it can be located reliably.
-    """
-    position = 0
-    length = len(text)
-    while True:
-        while position < length and text[position] in " \t\r\n":
-            position += 1
-        if position >= length:
-            return
-        line = text.count("\n", 0, position) + 1
-        try:
-            value, end = _DECODER.raw_decode(text, position)
-        except ValueError as error:
-            line_end = text.find("\n", position)
-            yield line, text[position : line_end if line_end >= 0 else length], error
-            return
-        yield line, text[position:end], value
-        position = end
-
-
-def _log_lines(text: str) -> Iterator[tuple[int, str, Any]]:
-    """Log files hold one event per line: a bad line costs only itself, as in COPY with MAXERROR."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, line, _DECODER.decode(line)
-        except ValueError as error:
-            yield number, line, error
-
-
-def convert(value: Any, data_type: str) -> str | None:
-    """The value as text for the column's type, or ValueError saying why it cannot be stored."""
-    if value is None:
-        return None
-    kind = data_type.lower()
-    if kind in ("bigint", "int", "integer"):
-        # JSON true/false arrive as bool, never as str: only numbers and numeric strings pass
-        if isinstance(value, str) and INTEGER_TEXT.fullmatch(value):
-            return value.strip()
-        raise ValueError(f"invalid integer {json.dumps(value)}")
-    if kind in ("double precision", "double", "float", "real"):
-        if isinstance(value, JsonNumber):
-            return str.__str__(value)
-        if isinstance(value, str):
-            try:
-                float(value)
-            except ValueError:
-                pass
+    listing = RawListing()
+    for table, unit in TABLE_UNITS.items():
+        found = sorted(path for path in (raw_data / table).rglob("*") if path.is_file())
+        listing.files[table] = []
+        for path in found:
+            size = path.stat().st_size
+            reason = not_read_reason(path.name, size, unit)
+            if reason is None:
+                listing.files[table].append(path)
             else:
-                return value.strip()
-        raise ValueError(f"invalid number {json.dumps(value)}")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    text = str.__str__(value) if isinstance(value, JsonNumber) else value
-    if "\x00" in text:
-        raise ValueError("text holds a NUL character")
-    return text
-
-
-def read_file(path: Path, source_file: str, table: str, columns: list[Column]) -> FileRows:
-    """The rows of one raw file in column order with source_file last, and the records rejected."""
-    result = FileRows(rows=[], errors=[])
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        result.errors.append(LoadError(source_file, 1, "", f"not UTF-8: {error.reason}", ""))
-        return result
-    records = _log_lines(text) if table == "log_data" else _json_objects(text)
-    for line, raw, value in records:
-        raw_excerpt = raw[:RAW_LINE_LIMIT]
-        if isinstance(value, ValueError):
-            result.errors.append(LoadError(source_file, line, "", f"invalid JSON: {value}", raw_excerpt))
-            continue
-        if not isinstance(value, dict):
-            result.errors.append(LoadError(source_file, line, "", "not a JSON object", raw_excerpt))
-            continue
-        row: list[str | None] = []
-        failed = False
-        for column in columns:
-            try:
-                row.append(convert(value.get(column.json_key), column.data_type))
-            except ValueError as error:
-                result.errors.append(LoadError(source_file, line, column.name, str(error), raw_excerpt))
-                failed = True
-                break
-        if not failed:
-            row.append(source_file)
-            result.rows.append(tuple(row))
-    return result
+                listing.not_read.append(FileNotRead(table, path, size, reason))
+    if not any(listing.files.values()):
+        raise RawDataError(
+            f"no raw files under {raw_data}: expected *.json or *.json.gz files below "
+            f"{' and '.join(f'{table}/' for table in TABLE_UNITS)}"
+        )
+    return listing

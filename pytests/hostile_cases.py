@@ -1,0 +1,174 @@
+"""The hostile input cases: one bad raw file each, and what the warehouse must make of it.
+
+Shared by the DuckDB suite (test_hostile_input.py: one build per case) and the Postgres suite
+(test_hostile_input_postgres.py: every case in one build), so both engines face the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\x09\x00\x00\x002\xff\xfe"
+
+
+@dataclass
+class Case:
+    """One bad file: where it goes, its bytes, and what the build must make of it."""
+
+    path: str
+    data: bytes
+    # log file read: its line count; quarantined (line -> reason prefix); the clean lines that load
+    lines: int | None = None
+    quarantined: dict[int, str] = field(default_factory=dict)
+    clean_lines: list[str] = field(default_factory=list)
+    # song file read: its clean JSON (None: quarantined with quarantine_reason)
+    clean_song: str | None = None
+    song_reason: str | None = None
+    # not read at all: the reason listed in raw_files_not_read
+    not_read: str | None = None
+
+
+def event_lines(raw: Path, session_id: int, count: int = 3) -> list[dict]:
+    """`count` song plays of a new session, so that they are new events (not duplicates)."""
+    day = sorted((raw / "log_data").glob("*/*/*.json"))[0]
+    plays = [json.loads(line) for line in day.read_text().splitlines() if '"NextSong"' in line]
+    return [
+        dict(play, sessionId=session_id, itemInSession=i, ts=play["ts"] + i)
+        for i, play in enumerate(plays[:count])
+    ]
+
+
+def as_line(event: dict) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+def cases(raw: Path) -> dict[str, Case]:
+    lines = [as_line(e) for e in event_lines(raw, 990001)]
+    text = "".join(line + "\n" for line in lines)
+
+    def fresh(session_id: int) -> tuple[list[str], bytes]:
+        new = [as_line(e) for e in event_lines(raw, session_id)]
+        return new, "".join(line + "\n" for line in new).encode()
+
+    latin1 = [as_line(e) for e in event_lines(raw, 990002)]
+    latin1_bytes = (
+        (latin1[0] + "\n").encode()
+        + b'{"artist":"Caf\xe9","page":"NextSong"}\n'
+        + (latin1[1] + "\n").encode()
+    )
+    ctrl = [as_line(e) for e in event_lines(raw, 990003)]
+    cr = [as_line(e) for e in event_lines(raw, 990004)]
+    long_event = event_lines(raw, 990005, 1)[0]
+    long_line = as_line({"padding": "x" * 2_200_000, **long_event})
+    song = json.loads(next((raw / "song_data").glob("*/*/*/*.json")).read_text())
+    other_song = as_line(dict(song, song_id="SOHOSTILE0000001", title="Other Depth"))
+    deeper, deeper_bytes = fresh(990006)
+    top, top_bytes = fresh(990007)
+    upper, upper_bytes = fresh(990008)
+    gz, gz_bytes = fresh(990009)
+    gzj, gzj_bytes = fresh(990010)
+    return {
+        "latin1_byte_in_a_line": Case(
+            "log_data/2018/11/hostile-latin1.json",
+            latin1_bytes,
+            lines=3,
+            quarantined={2: "not readable as text: not UTF-8 text"},
+            clean_lines=[latin1[0], latin1[1]],
+        ),
+        "utf16_file": Case(
+            "log_data/2018/11/hostile-utf16.json", text.encode("utf-16"), lines=3, clean_lines=lines
+        ),
+        "appledouble_file": Case(
+            "log_data/2018/11/._2018-11-01-events.json", APPLEDOUBLE, not_read="AppleDouble file"
+        ),
+        "gzip_under_json_name": Case(
+            "log_data/2018/11/hostile-gzip.json", gzip.compress(gzj_bytes), 3, clean_lines=gzj
+        ),
+        "json_gz_file": Case("log_data/2018/11/hostile.json.gz", gzip.compress(gz_bytes), 3, clean_lines=gz),
+        "upper_case_extension": Case("log_data/2018/11/HOSTILE.JSON", upper_bytes, 3, clean_lines=upper),
+        "raw_0x01_inside_a_line": Case(
+            "log_data/2018/11/hostile-ctrl.json",
+            (ctrl[0] + "\n" + ctrl[1].replace('"page"', '\x01"page"', 1) + "\n" + ctrl[2] + "\n").encode(),
+            lines=3,
+            quarantined={2: "malformed JSON"},
+            clean_lines=[ctrl[0], ctrl[2]],
+        ),
+        # a CR between JSON tokens is whitespace: the line loads, and no line is split in two
+        "lone_cr_inside_a_line": Case(
+            "log_data/2018/11/hostile-cr.json",
+            (cr[0] + "\n" + cr[1].replace(',"page"', ',\r"page"', 1) + "\n" + cr[2]).encode(),
+            lines=3,
+            clean_lines=cr,
+        ),
+        "line_over_2_mb": Case(
+            "log_data/2018/11/hostile-long.json",
+            (text + long_line + "\n").encode(),
+            4,
+            clean_lines=[*lines, long_line],
+        ),
+        "non_utf8_song_file": Case(
+            "song_data/Z/Z/Z/TRHOSTILE000001.json",
+            as_line(dict(song, song_id="SOHOSTILE0000002"))
+            .encode()
+            .replace(b'"title":"', b'"title":"\xff', 1),
+            song_reason="not readable as text: not UTF-8 text",
+        ),
+        "log_file_one_folder_deeper": Case(
+            "log_data/2018/11/extra/hostile.json", deeper_bytes, 3, clean_lines=deeper
+        ),
+        "log_file_directly_in_log_data": Case("log_data/hostile.json", top_bytes, 3, clean_lines=top),
+        "song_file_at_another_depth": Case(
+            "song_data/Z/hostile.json", other_song.encode(), clean_song=other_song
+        ),
+        "empty_log_file": Case("log_data/2018/11/hostile-empty.json", b"", not_read="empty file"),
+    }
+
+
+CASE_NAMES = (
+    "latin1_byte_in_a_line",
+    "utf16_file",
+    "appledouble_file",
+    "gzip_under_json_name",
+    "json_gz_file",
+    "upper_case_extension",
+    "raw_0x01_inside_a_line",
+    "lone_cr_inside_a_line",
+    "line_over_2_mb",
+    "non_utf8_song_file",
+    "log_file_one_folder_deeper",
+    "log_file_directly_in_log_data",
+    "song_file_at_another_depth",
+    "empty_log_file",
+)
+
+
+# not one of the cases (a build with it warns, which the DuckDB suite checks on its own)
+NOTES_FILE = Case("log_data/notes.txt", b"not data", not_read="not a .json or .json.gz file")
+
+
+def deliver(raw: Path, case: Case) -> Path:
+    """Put the case's bad file in place below raw."""
+    bad = raw / case.path
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_bytes(case.data)
+    return bad
+
+
+def write_clean_equivalent(sample: Path, clean: Path, chosen: list[Case]) -> Path:
+    """A copy of sample plus what the chosen cases should load, as clean files: the oracle's input."""
+    shutil.copytree(sample, clean)
+    lines = [line for case in chosen for line in case.clean_lines]
+    if lines:
+        target = clean / "log_data" / "2018" / "11" / "hostile-clean.json"
+        target.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    songs = [case.clean_song for case in chosen if case.clean_song]
+    for number, song in enumerate(songs, start=1):
+        (clean / "song_data" / "Z" / "Z" / "Z").mkdir(parents=True, exist_ok=True)
+        (clean / "song_data" / "Z" / "Z" / "Z" / f"hostile-clean-{number}.json").write_text(
+            song, encoding="utf-8"
+        )
+    return clean
