@@ -48,24 +48,59 @@
 {% endmacro %}
 
 {#
-    Spark: the keys are string columns of a `using json` table plus `_corrupt_record`, the text of
-    a record that is not a JSON object. Spark does not expose line numbers of JSON records.
+    Spark: one raw text per record (spark__read_new_raw_files), parsed here in SQL as DuckDB does.
+    try_parse_json is the strict judge of JSON (a variant; null for anything that is not JSON, and
+    for a key written twice, as spark.sql.variant.allowDuplicateKeys is false); json_object_keys,
+    which keeps every key as written, then tells a duplicate key from text that is not JSON. The
+    values come from one json_tuple per record (an array or object as its JSON text); a value whose
+    text starts like an array or object is checked against the variant, so clean records pay two
+    parses, not one per key.
 #}
 {% macro spark__parse_raw_records(records, keys) %}
     select
         source_path,
-        cast(null as bigint) as line_number,
-        _corrupt_record as raw_text,
-        _corrupt_record is null as is_valid_json,
-        cast(null as string) as decoding_error,
+        line_number,
+        raw_text,
+        is_valid_json,
+        decoding_error,
         file_size,
         file_modified_at,
-        cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
-        false as has_duplicate_keys,
+        case when is_valid_json then nullif(concat_ws(', '
+            {%- for key in keys %},
+            case
+                when left(field_{{ loop.index }}, 1) in ('[', '{')
+                    and schema_of_variant(variant_get(parsed, '$.{{ key }}')) rlike '^(ARRAY|OBJECT)'
+                    then '{{ key }}'
+            end
+            {%- endfor %}
+        ), '') end as non_scalar_fields,
+        has_duplicate_keys,
         {%- for key in keys %}
-        case when _corrupt_record is null then `{{ key }}` end as {{ key | lower }}{{ "," if not loop.last }}
+        case when is_valid_json then field_{{ loop.index }} end as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ records }}
+    from (
+        select
+            *,
+            -- a JSON object: parsed and written with braces, or (a key written twice) listed by
+            -- json_object_keys, which is null for anything that is not a JSON object
+            (parsed is not null and raw_text rlike '^\\s*[{]') or has_duplicate_keys as is_valid_json
+        from (
+            select
+                *,
+                coalesce(size(key_names) > size(array_distinct(key_names)), false) as has_duplicate_keys
+            from (
+                select
+                    *,
+                    case when parsed is null then json_object_keys(raw_text) end as key_names
+                from (
+                    select *, try_parse_json(raw_text) as parsed from {{ records }}
+                ) as parsed_records
+            ) as keyed_records
+        ) as judged_records
+    ) as typed_records
+    lateral view outer json_tuple(
+        raw_text, {% for key in keys %}'{{ key }}'{{ ", " if not loop.last }}{% endfor %}
+    ) fields as {% for key in keys %}field_{{ loop.index }}{{ ", " if not loop.last }}{% endfor %}
 {% endmacro %}
 
 {# DuckDB: one JSON text per record, every key extracted in one pass. #}
