@@ -48,13 +48,13 @@
 {% endmacro %}
 
 {#
-    Spark: one raw text per record (spark__read_new_raw_files), parsed here in SQL as DuckDB does.
-    try_parse_json is the strict judge of JSON (a variant; null for anything that is not JSON, and
-    for a key written twice, as spark.sql.variant.allowDuplicateKeys is false); json_object_keys,
-    which keeps every key as written, then tells a duplicate key from text that is not JSON. The
-    values come from one json_tuple per record (an array or object as its JSON text); a value whose
-    text starts like an array or object is checked against the variant, so clean records pay two
-    parses, not one per key.
+    Spark: one raw text per record (spark__read_new_raw_files), parsed here in SQL as DuckDB does, in
+    two streaming passes per record: json_object_keys (null unless the text is a JSON object; every
+    key as written, so a key written twice shows) and one json_tuple for every key's value (an array
+    or object as its JSON text). The stricter variant parser (try_parse_json) runs only where those
+    are lenient or cannot tell: on a record with a raw control character (Jackson takes one inside
+    a string, DuckDB does not) and on a value whose text starts like an array or object (a string
+    "[x]" is a string). Parsing every record into a variant measured about twice as slow.
 #}
 {% macro spark__parse_raw_records(records, keys) %}
     select
@@ -69,7 +69,7 @@
             {%- for key in keys %},
             case
                 when left(field_{{ loop.index }}, 1) in ('[', '{')
-                    and schema_of_variant(variant_get(parsed, '$.{{ key }}')) rlike '^(ARRAY|OBJECT)'
+                    and schema_of_variant(variant_get(try_parse_json(raw_text), '$.{{ key }}')) rlike '^(ARRAY|OBJECT)'
                     then '{{ key }}'
             end
             {%- endfor %}
@@ -81,23 +81,19 @@
     from (
         select
             *,
-            -- a JSON object: parsed and written with braces, or (a key written twice) listed by
-            -- json_object_keys, which is null for anything that is not a JSON object
-            (parsed is not null and raw_text rlike '^\\s*[{]') or has_duplicate_keys as is_valid_json
+            coalesce(size(key_names) > size(array_distinct(key_names)), false) as has_duplicate_keys,
+            key_names is not null
+            -- a raw control character is JSON only between tokens; the variant parser knows where
+            -- (it refuses a key written twice, so such a record stays an object with duplicate keys)
+            and (
+                not raw_text rlike '[\\x00-\\x1f]'
+                or try_parse_json(raw_text) is not null
+                or size(key_names) > size(array_distinct(key_names))
+            ) as is_valid_json
         from (
-            select
-                *,
-                coalesce(size(key_names) > size(array_distinct(key_names)), false) as has_duplicate_keys
-            from (
-                select
-                    *,
-                    case when parsed is null then json_object_keys(raw_text) end as key_names
-                from (
-                    select *, try_parse_json(raw_text) as parsed from {{ records }}
-                ) as parsed_records
-            ) as keyed_records
-        ) as judged_records
-    ) as typed_records
+            select *, json_object_keys(raw_text) as key_names from {{ records }}
+        ) as keyed_records
+    ) as judged_records
     lateral view outer json_tuple(
         raw_text, {% for key in keys %}'{{ key }}'{{ ", " if not loop.last }}{% endfor %}
     ) fields as {% for key in keys %}field_{{ loop.index }}{{ ", " if not loop.last }}{% endfor %}
