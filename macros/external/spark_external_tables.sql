@@ -77,16 +77,22 @@
         comment 'Every file below {{ location | replace("\\", "\\\\") | replace("'", "\\'") }}: path, size, bytes (raw_files_not_read)'
     {%- endset -%}
 
+    {#- tried under another name first: a location without raw files leaves the old table as it was -#}
+    {%- set trial = relation.incorporate(path={'identifier': relation.identifier ~ '_trial'}) -%}
     {%- do run_query('create schema if not exists ' ~ node.schema) -%}
-    {%- do run_query('drop table if exists ' ~ relation) -%}
-    {%- do run_query('drop table if exists ' ~ listing) -%}
-    {%- do run_query(ddl) -%}
-    {%- do run_query(listing_ddl) -%}
-    {%- if run_query('select 1 as found from ' ~ relation ~ ' limit 1').rows | length == 0 -%}
+    {%- do run_query('drop table if exists ' ~ trial) -%}
+    {%- do run_query(ddl | replace('create table ' ~ relation ~ ' ', 'create table ' ~ trial ~ ' ', 1)) -%}
+    {%- set found = run_query('select 1 as found from ' ~ trial ~ ' limit 1').rows | length > 0 -%}
+    {%- do run_query('drop table if exists ' ~ trial) -%}
+    {%- if not found -%}
         {%- do exceptions.raise_compiler_error(
             "stage_external_sources: no raw .json or .json.gz files under " ~ location
             ~ " (source " ~ node.source_name ~ "." ~ node.name ~ "; check the raw_data var)") -%}
     {%- endif -%}
+    {%- do run_query('drop table if exists ' ~ relation) -%}
+    {%- do run_query('drop table if exists ' ~ listing) -%}
+    {%- do run_query(ddl) -%}
+    {%- do run_query(listing_ddl) -%}
     {%- do log("stage_external_sources: " ~ relation ~ " over " ~ location, info=true) -%}
 {% endmacro %}
 
