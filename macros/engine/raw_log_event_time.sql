@@ -17,7 +17,10 @@
     ) }}
 {% endmacro %}
 
-{# Spark: the raw log table holds ts as text (see spark__stage_external_sources); freshness reads it. #}
+{#
+    Spark: the raw log table holds each line as text (see spark__stage_external_sources); ts is
+    read from it, and a line that is not JSON has none (get_json_object gives null, never raises).
+#}
 {% macro spark__raw_log_event_time() %}
-    {{ sparkify.epoch_ms_to_timestamp(sparkify.spark__safe_cast('ts', 'bigint')) }}
+    {{ sparkify.epoch_ms_to_timestamp(sparkify.spark__safe_cast("get_json_object(value, '$.ts')", 'bigint')) }}
 {% endmacro %}

@@ -74,3 +74,40 @@
     {{ "union all" if not loop.last }}
     {% endfor %}
 {% endmacro %}
+
+{#
+    Spark: the files below each source folder that its text tables do not read, from the binaryFile
+    table stage_external_sources creates beside each (`<table>_files`: name, size, first bytes). The reasons follow what Spark's readers do with a file: a name
+    that is not .json/.json.gz (pathGlobFilter), gzip bytes under a name Spark does not decompress
+    (spark__read_new_raw_files skips them), a .gz name over bytes that are not gzip (the reader
+    cannot open it; ignoreCorruptFiles skips it). Spark's file listing never shows hidden names
+    (starting with `.` or `_`) nor empty files, to this scan or any reader: those are neither read
+    nor listed here (docs/spark.md).
+#}
+{% macro spark__raw_files_not_read() %}
+    {% set sources = [('log_data', 'line'), ('song_data', 'file')] %}
+    select
+        source_table,
+        source_file,
+        file_size,
+        reason
+    from (
+        {% for name, unit in sources %}
+        select
+            '{{ name }}' as source_table,
+            {{ sparkify.path_below_raw_data('listed.path', name) }} as source_file,
+            listed.length as file_size,
+            case
+                when not lower(listed.path) rlike '[.]json([.]gz)?$'
+                    then 'not a .json or .json.gz file'
+                when lower(listed.path) rlike '[.]gz$' and hex(substring(listed.content, 1, 2)) <> '1F8B'
+                    then 'named .gz but not gzip data: Spark cannot open it'
+                when hex(substring(listed.content, 1, 2)) = '1F8B' and not lower(listed.path) rlike '[.]gz$'
+                    then 'gzip data under a name not ending in .gz: Spark decompresses by file name only'
+            end as reason
+        from {{ sparkify_spark_file_listing_relation(source('sparkify', name)) }} as listed
+        {{ "union all" if not loop.last }}
+        {% endfor %}
+    ) as listed_files
+    where reason is not null
+{% endmacro %}

@@ -127,16 +127,221 @@
     ) as new_raw_files
 {% endmacro %}
 
-{# Spark rebuilds its tables whole (docs/spark.md); the file is input_file_name() of each row. #}
+{#
+    Spark reads the raw text tables of stage_external_sources (macros/external/spark_external_tables.sql)
+    whole on every build: its models are tables rebuilt whole (docs/spark.md), so there is no earlier
+    ingestion to compare with. The file's path, size and modification time come from the scan's
+    _metadata column.
+
+    Log lines are numbered per file in reading order: a file is read in blocks (one block unless it
+    is larger than spark.sql.files.maxPartitionBytes), each block's lines in file order by one task,
+    so (block start, monotonically_increasing_id()) orders a file's lines as the file does, and the
+    line numbers are those of the file (lines split on \n only, a CR before it dropped, as on DuckDB).
+
+    The file's first bytes say how it is written: UTF-16 (a byte-order mark) is joined back from its
+    pieces and decoded in SQL; gzip bytes under a name Spark does not decompress are not read here
+    (raw_files_not_read lists them). Bytes that are not UTF-8 stay in their line, which is then
+    quarantined with decoding_error (the text shows them as U+FFFD): one bad line, never the build.
+#}
 {% macro spark__read_new_raw_files(source_relation, unit) %}
+    {% set first_bytes = "hex(substring(cast(value as binary), 1, 2))" %}
+    {% set not_utf8 = "'not UTF-8 text: byte(s) that are not UTF-8, shown as U+FFFD'" %}
     (
+        {% if unit == 'line' %}
+        with
+
+        numbered_lines as (
+
+            select
+                source_path,
+                file_size,
+                file_modified_at,
+                value,
+                line_number,
+                case
+                    when first_bytes in ('FFFE', 'FEFF') then 'utf-16'
+                    when first_bytes = '1F8B' then 'gzip'
+                    else 'utf-8'
+                end as file_encoding
+            from (
+                select
+                    source_path,
+                    file_size,
+                    file_modified_at,
+                    value,
+                    row_number() over file_order as line_number,
+                    first_value({{ first_bytes }}) over file_order as first_bytes
+                from (
+                    select
+                        _metadata.file_path as source_path,
+                        _metadata.file_size as file_size,
+                        _metadata.file_modification_time as file_modified_at,
+                        _metadata.file_block_start as block_start,
+                        -- rises in reading order within one task, and a block is read by one task
+                        monotonically_increasing_id() as read_order,
+                        value
+                    from {{ source_relation }}
+                ) as raw_lines
+                window file_order as (partition by source_path order by block_start, read_order)
+            ) as ordered_lines
+
+        ),
+
+        utf8_lines as (
+
+            select
+                source_path,
+                line_number,
+                -- a CR before the newline ends a Windows line; DuckDB drops it too
+                case when endswith(text, '\r') then substring(text, 1, length(text) - 1) else text end as raw_text,
+                decoding_error,
+                file_size,
+                file_modified_at
+            from (
+                select
+                    *,
+                    make_valid_utf8(value) as text,
+                    case when not is_valid_utf8(value) then {{ not_utf8 }} end as decoding_error
+                from numbered_lines
+                where file_encoding = 'utf-8'
+            ) as checked_lines
+
+        ),
+
+        -- UTF-16 (rare): Spark split the bytes at every 0x0A; they are joined back into the file's
+        -- bytes, decoded, and split on the character \n, whose pieces are the file's lines
+        utf16_files as (
+
+            select
+                source_path,
+                file_size,
+                file_modified_at,
+                cast(concat_ws('\n', transform(
+                    array_sort(collect_list(struct(line_number, value))),
+                    numbered_piece -> numbered_piece.value
+                )) as binary) as joined
+            from numbered_lines
+            where file_encoding = 'utf-16'
+            group by source_path, file_size, file_modified_at
+
+        ),
+
+        utf16_lines as (
+
+            select
+                source_path,
+                piece_number + 1 as line_number,
+                case when endswith(piece, '\r') then substring(piece, 1, length(piece) - 1) else piece end as raw_text,
+                case when has_bad_units and contains(piece, '\uFFFD') then
+                    'not UTF-16 text: unpaired surrogate(s), shown as U+FFFD'
+                end as decoding_error,
+                file_size,
+                file_modified_at
+            from (
+                select
+                    *,
+                    size(pieces) as piece_count,
+                    posexplode(pieces) as (piece_number, piece)
+                from (
+                    select
+                        *,
+                        split(decode(repaired, 'UTF-16'), '\n') as pieces,
+                        hex(repaired) <> array_join(units, '') as has_bad_units
+                    from (
+                        select
+                            *,
+                            {{ sparkify.spark_utf16_repaired('units') }} as repaired
+                        from (
+                            select *, {{ sparkify.spark_utf16_units('joined') }} as units
+                            from utf16_files
+                        ) as utf16_units
+                    ) as repaired_files
+                ) as decoded_files
+            ) as utf16_pieces
+            -- the empty piece after a final newline is no line
+            where not (piece_number = piece_count - 1 and piece = '')
+
+        )
+
+        select * from utf8_lines
+        union all
+        select * from utf16_lines
+        {% else %}
         select
-            raw.*,
-            input_file_name() as source_path,
-            cast(null as bigint) as file_size,
-            cast(null as timestamp) as file_modified_at
-        from {{ source_relation }} as raw
+            source_path,
+            cast(1 as bigint) as line_number,
+            case
+                when is_utf16 then decode(repaired, 'UTF-16')
+                -- a UTF-8 byte-order mark is no part of the JSON
+                else regexp_replace(make_valid_utf8(value), '^\uFEFF', '')
+            end as raw_text,
+            case
+                when is_utf16 and hex(repaired) <> array_join(units, '')
+                    then 'not UTF-16 text: unpaired surrogate(s), shown as U+FFFD'
+                when not is_utf16 and not is_valid_utf8(value) then {{ not_utf8 }}
+            end as decoding_error,
+            file_size,
+            file_modified_at
+        from (
+            select
+                *,
+                case when is_utf16 then {{ sparkify.spark_utf16_repaired('units') }} end as repaired
+            from (
+                select
+                    *,
+                    case when is_utf16 then {{ sparkify.spark_utf16_units('cast(value as binary)') }} end as units
+                from (
+                    select
+                        _metadata.file_path as source_path,
+                        _metadata.file_size as file_size,
+                        _metadata.file_modification_time as file_modified_at,
+                        {{ first_bytes }} in ('FFFE', 'FEFF') as is_utf16,
+                        {{ first_bytes }} = '1F8B' as is_gzip,
+                        value
+                    from {{ source_relation }}
+                ) as song_files
+                -- gzip bytes Spark did not decompress: listed by raw_files_not_read
+                where not is_gzip
+            ) as song_units
+        ) as repaired_songs
+        {% endif %}
     ) as new_raw_files
+{% endmacro %}
+
+{#
+    Spark: UTF-16 text in two steps Spark's decode() takes without raising (Spark 4's decode raises
+    on malformed input, which would stop the build). spark_utf16_units: the bytes as code units of
+    four hex digits, an odd last byte completed with 0x0A (the line reader took a big-endian file's
+    last 0x0A as its line end). spark_utf16_repaired: the bytes again, each surrogate without its
+    partner replaced by U+FFFD, in the byte order of the byte-order mark. Only for the rare UTF-16
+    file: it holds the file as an array of code units.
+#}
+{% macro spark_utf16_units(bytes) %}
+    regexp_extract_all(
+        hex(case when octet_length({{ bytes }}) % 2 = 1 then concat({{ bytes }}, X'0A') else {{ bytes }} end),
+        '(....)', 1
+    )
+{% endmacro %}
+
+{% macro spark_utf16_repaired(units) %}
+    {%- set big_endian = units ~ "[0] = 'FEFF'" -%}
+    {%- set high_byte = "case when " ~ big_endian ~ " then substring({unit}, 1, 2) else substring({unit}, 3, 2) end" -%}
+    {%- set is_high = "(" ~ high_byte ~ " between 'D8' and 'DB')" -%}
+    {%- set is_low = "(" ~ high_byte ~ " between 'DC' and 'DF')" -%}
+    {%- set next_unit = "case when utf16_index + 1 < size(" ~ units ~ ") then " ~ units ~ "[utf16_index + 1] end" -%}
+    {%- set previous_unit = "case when utf16_index > 0 then " ~ units ~ "[utf16_index - 1] end" -%}
+    unhex(array_join(transform(
+        {{ units }},
+        (utf16_unit, utf16_index) -> case
+            when {{ is_high | replace('{unit}', 'utf16_unit') }}
+                and not coalesce({{ is_low | replace('{unit}', next_unit) }}, false)
+                then case when {{ big_endian }} then 'FFFD' else 'FDFF' end
+            when {{ is_low | replace('{unit}', 'utf16_unit') }}
+                and not coalesce({{ is_high | replace('{unit}', previous_unit) }}, false)
+                then case when {{ big_endian }} then 'FFFD' else 'FDFF' end
+            else utf16_unit
+        end
+    ), ''))
 {% endmacro %}
 
 {#
