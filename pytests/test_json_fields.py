@@ -73,7 +73,7 @@ def duckdb_columns(connection: duckdb.DuckDBPyConnection, text: str) -> tuple:
             coalesce(json_valid($1) and json_type($1) = 'OBJECT', false),
             case when json_valid($1) and json_type($1) = 'OBJECT' then json_extract_string($1, '$."a"') end,
             case when json_valid($1) and json_type($1) = 'OBJECT'
-                then len(json_keys($1)) > len(list_distinct(json_keys($1))) else false end,
+                then len(list_filter(json_keys($1), lambda key_name: key_name = 'a')) > 1 else false end,
             case when json_valid($1) and json_type($1) = 'OBJECT'
                 then json_type($1, '$."a"') in ('ARRAY', 'OBJECT') else false end
         """,

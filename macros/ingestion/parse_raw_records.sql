@@ -86,7 +86,8 @@
     from (
         select
             *,
-            coalesce(size(key_names) > size(array_distinct(key_names)), false) as has_duplicate_keys,
+            -- as on DuckDB, only a key the project reads counts: only its value is used
+            coalesce(size(key_names_read) > size(array_distinct(key_names_read)), false) as has_duplicate_keys,
             key_names is not null
             -- a raw control character is JSON only between tokens; the variant parser knows where
             -- (it refuses a key written twice, so such a record stays an object with duplicate keys)
@@ -96,7 +97,15 @@
                 or size(key_names) > size(array_distinct(key_names))
             ) as is_valid_json
         from (
-            select *, json_object_keys(raw_text) as key_names from {{ records }}
+            select
+                *,
+                filter(
+                    key_names,
+                    key_name -> key_name in ({% for key in keys %}'{{ key }}'{{ ", " if not loop.last }}{% endfor %})
+                ) as key_names_read
+            from (
+                select *, json_object_keys(raw_text) as key_names from {{ records }}
+            ) as listed_keys
         ) as keyed_records
     ) as judged_records
     lateral view outer json_tuple(

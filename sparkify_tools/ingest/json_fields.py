@@ -8,8 +8,9 @@ json_extract_string: macros/ingestion/parse_raw_records.sql). Loaders of other e
 - each key's value is the text json_extract_string gives: strings unescaped, numbers as DuckDB
   prints them (1.50 -> 1.5, 1e3 -> 1000.0, integers beyond 64 bits and non-finite floats as written),
   arrays and objects as compact JSON, null as None; a key written twice gives its first value;
-- non_scalar_fields names the keys holding an array or object, has_duplicate_keys says whether a
-  key appears twice at the top level (strict typing quarantines both).
+- non_scalar_fields names the keys holding an array or object, has_duplicate_keys says whether one
+  of the keys read appears twice at the top level (strict typing quarantines both; a key not read
+  is ignored, as its value is used nowhere).
 """
 
 from __future__ import annotations
@@ -43,21 +44,23 @@ class JudgedRecord:
 
 
 class DuplicateAwareObject(dict[str, Any]):
-    """A JSON object keeping the first value of a repeated key, that one was repeated, and every
+    """A JSON object keeping the first value of a repeated key, which keys were repeated, and every
     pair as written (DuckDB prints a nested object with its repeated keys)."""
 
-    has_duplicate_keys = False
+    duplicated_keys: frozenset[str] = frozenset()
     pairs: list[tuple[str, Any]]
 
 
 def _object(pairs: list[tuple[str, Any]]) -> DuplicateAwareObject:
     result = DuplicateAwareObject()
     result.pairs = pairs
+    duplicated = set()
     for key, value in pairs:
         if key in result:
-            result.has_duplicate_keys = True
+            duplicated.add(key)
         else:
             result[key] = value
+    result.duplicated_keys = frozenset(duplicated)
     return result
 
 
@@ -199,6 +202,7 @@ def judge_record(text: str | None, keys: list[str]) -> JudgedRecord:
     return JudgedRecord(
         is_valid_json=True,
         non_scalar_fields=", ".join(nested) or None,
-        has_duplicate_keys=getattr(value, "has_duplicate_keys", False),
+        # as on DuckDB: only a key the project reads counts, as only its value is used
+        has_duplicate_keys=bool(getattr(value, "duplicated_keys", frozenset()) & set(keys)),
         values={key: as_duckdb_text(value.get(key)) for key in keys},
     )
