@@ -331,7 +331,7 @@ def test_out_of_order_delivery_equals_full_refresh(lake: Lake, tmp_path: Path) -
     schema, full_schema = "ooo", "ooo_full"
     on_landing = {"raw_data": str(landing), "raw_schema": "ooo_raw"}
     # the state compared, without the data and unit tests (the module's builds ran them; unit tests
-    # do not read the raw data, and 18 of them in each of these seven builds took a tenth of the
+    # do not read the raw data, and the 18 of each of these seven builds took a fifth or more of its
     # time) and without analysts' models
     build = (
         "build",
