@@ -50,9 +50,11 @@ SPARK_SAMPLE = {
 SPARK_SCHEMA = "sparkify"
 # Out-of-order delivery: six days, its own raw tables and target schemas in the same Spark session.
 OUT_OF_ORDER_SAMPLE = {**SPARK_SAMPLE, "seed": 5, "days": 6, "events_per_day": 80}
-# "between" first (the initial load), then a day older than all of them, a re-sent and a changed one:
-# the steps whose rows a build must add late or replace; each costs Spark two builds.
-SPARK_STEPS = ("between", "late", "resent", "changed")
+# "between" first (the initial load), then a day older than all of them and a changed one: a row
+# added late and rows replaced. Each step costs Spark two builds, and Spark rebuilds every batch
+# model whole (docs/spark.md), so more steps would prove little more for their CI time; the DuckDB
+# and Postgres tests run every step.
+SPARK_STEPS = ("between", "late", "changed")
 # the snapshot's versions, without the columns that depend on when the build ran
 HISTORY_COLUMNS = "user_id, level, level_since, dbt_valid_from, dbt_valid_to"
 # dispatches to spark__stage_external_sources (macros/external/spark_external_tables.sql)
