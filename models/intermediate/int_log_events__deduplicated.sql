@@ -65,11 +65,12 @@ first_copies as (
         new_events.*,
         cast(1 as {{ dbt.type_bigint() }}) as copy_rank
     from new_events
-    where not exists (
-        select 1
-        from repeated_keys
-        where repeated_keys.event_key = new_events.event_key
-    )
+    where
+        not exists (
+            select 1
+            from repeated_keys
+            where repeated_keys.event_key = new_events.event_key
+        )
     union all
     select * from ranked_repeats
     where copy_rank = 1

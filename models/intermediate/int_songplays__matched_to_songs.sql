@@ -227,11 +227,12 @@ best_match as (
         artist_id,
         ingested_at
     from candidates
-    where not exists (
-        select 1
-        from ambiguous_plays
-        where ambiguous_plays.songplay_id = candidates.songplay_id
-    )
+    where
+        not exists (
+            select 1
+            from ambiguous_plays
+            where ambiguous_plays.songplay_id = candidates.songplay_id
+        )
     union all
     select
         songplay_id,
