@@ -97,8 +97,9 @@ STATE_QUERIES = {
     "log_line_accounting": "select * from {marts}.log_line_accounting",
     "quarantined_records": "select source_table, source_file, line_number, raw_text, rejection_reason "
     "from {marts}.quarantined_records",
-    "raw_files_ingested": "select source_table, source_file, file_size, file_modified_at "
-    "from {marts}.raw_files_ingested",
+    # which files are recorded; not their size and time: Spark's record is append-only and keeps
+    # those of a file's first ingestion, which a full refresh over the changed file never saw
+    "raw_files_ingested": "select source_table, source_file from {marts}.raw_files_ingested",
     "raw_files_gone": "select source_table, source_file, reason from {marts}.raw_files_gone",
 }
 

@@ -1,6 +1,6 @@
 """Hostile input never stops the warehouse on Spark either, and no file it can see goes untraced.
 
-The DuckDB suite's cases (pytests/test_hostile_input.py), reused as they are defined there, plus a
+The DuckDB suite's cases (pytests/hostile_cases.py), reused as they are defined there, plus a
 few Spark-only ones, all delivered at once beside good generated data: Spark's fixed costs (a JVM,
 a metastore, tens of seconds per command) make one build per case too slow for CI, so there is ONE
 `stage_external_sources` and ONE `dbt build`, and each case is then checked on its own files:
@@ -28,11 +28,12 @@ from typing import Any
 import pytest
 
 from pytests.conftest import generate_raw
+from pytests.hostile_cases import CASE_NAMES, Case, as_line, cases, event_lines
 from pytests.mart_compare import MART_KEYS, diff_marts, without_bookkeeping
 from pytests.oracle import expected_marts
 from pytests.raw_delivery import count_lines
 from pytests.spark_session import SparkDbtProject, java_missing_reason
-from pytests.test_hostile_input import BUILD, CASE_NAMES, TINY_SAMPLE, Case, as_line, cases, event_lines
+from pytests.test_hostile_input import BUILD, TINY_SAMPLE
 
 # a JVM, and a build of minutes
 pytestmark = pytest.mark.slow
