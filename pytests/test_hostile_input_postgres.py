@@ -13,21 +13,17 @@ build left.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-import psycopg2.extras
 import pytest
 
 from pytests.conftest import generate_raw
-from pytests.dbt_runner import PROJECT_ROOT, DbtProject
+from pytests.dbt_runner import DbtProject
 from pytests.hostile_cases import (
     CASE_NAMES,
     NOTES_FILE,
@@ -49,12 +45,12 @@ from pytests.mart_compare import (
 from pytests.oracle import expected_marts
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 from pytests.raw_delivery import count_lines
+from pytests.test_hostile_input import BUILD
+from pytests.test_postgres_build import drop_schemas, query, run_loader
 
 pytestmark = pytest.mark.slow
 
 TINY_SAMPLE = {"days": 2, "events_per_day": 120, "songs": 40, "users": 20, "seed": 14}
-BUILD = ("build", "--exclude-resource-type", "test", "unit_test")
-LOADER = [sys.executable, "-m", "sparkify_tools.loaders.postgres_cli"]
 RAW_SCHEMA, SCHEMA = "hostile_raw", "hostile"
 # what both engines must agree on, row for row
 SHARED_STATE = ("log_line_accounting", "quarantined_records", *MART_KEYS)
@@ -99,28 +95,8 @@ def outcome_of(query: Query, marts: str, staging: str, snapshots: str) -> Outcom
     )
 
 
-def postgres_query(server: PostgresServer) -> Query:
-    def run(sql: str) -> list[dict[str, Any]]:
-        connection = psycopg2.connect(server.dsn())
-        try:
-            with connection, connection.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
-                cursor.execute(sql)
-                return [dict(row) for row in cursor.fetchall()] if cursor.description else []
-        finally:
-            connection.close()
-
-    return run
-
-
 def load(server: PostgresServer, raw: Path) -> None:
-    loaded = subprocess.run(
-        [*LOADER, "--raw-data", str(raw), "--schema", RAW_SCHEMA],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **server.env()},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    loaded = run_loader(server, "--raw-data", str(raw), "--schema", RAW_SCHEMA)
     assert loaded.returncode == 0, loaded.stderr
 
 
@@ -158,10 +134,8 @@ def builds(
     every_case = cases(sample)
     assert set(every_case) == set(CASE_NAMES)
     every_case["huge_integer"] = huge_integer_case(sample)
-    query = postgres_query(postgres_server)
     for schema in (RAW_SCHEMA, SCHEMA):
-        for row in query(f"select nspname from pg_namespace where nspname like '{schema}%'"):
-            query(f'drop schema "{row["nspname"]}" cascade')
+        drop_schemas(postgres_server, schema)
     project = DbtProject(
         work_dir=work / "postgres",
         raw_data=raw,
@@ -177,9 +151,10 @@ def builds(
     load(postgres_server, raw)
     project.dbt(*BUILD)
     names = (SCHEMA, f"{SCHEMA}_staging", f"{SCHEMA}_snapshots")
-    incremental = outcome_of(query, *names)
+    on_postgres = partial(query, postgres_server)
+    incremental = outcome_of(on_postgres, *names)
     project.dbt(*BUILD, "--full-refresh")
-    refreshed = outcome_of(query, *names)
+    refreshed = outcome_of(on_postgres, *names)
 
     on_duckdb = DbtProject(work_dir=work / "duckdb", raw_data=raw)
     on_duckdb.dbt(*BUILD)
