@@ -144,6 +144,7 @@ def test_every_input_line_is_accounted_for(faulty_build: DbtProject, faulty_raw:
         "from main.log_line_accounting",
     )
     by_file = {row[0]: row[1:] for row in accounting}
+    assert len(by_file) == len(accounting), "one row per file"
     input_lines = {path.relative_to(raw).as_posix(): count_lines(path) for path in log_files(raw)}
     assert {file: row[0] for file, row in by_file.items()} == input_lines
     unaccounted = sum(lines - sum(outcomes) for lines, *outcomes in by_file.values())
