@@ -14,11 +14,9 @@ log_lines as (
 
 ),
 
--- the base model's rows of empty files: one per file, line 0 (lines are numbered from 1)
-empty_files as (
+ingested_rows as (
 
-    select source_file from {{ ref('base_sparkify__log_lines') }}
-    where line_number = 0
+    select * from {{ ref('base_sparkify__log_lines') }}
 
 ),
 
@@ -31,6 +29,15 @@ kept_events as (
 conflicting_plays as (
 
     select * from {{ ref('int_songplays__conflicting_duplicates') }}
+
+),
+
+-- the row an empty file is ingested as: one per file, line 0 (lines are numbered from 1)
+empty_files as (
+
+    select source_file
+    from ingested_rows
+    where line_number = 0
 
 ),
 
