@@ -28,7 +28,8 @@ class Case:
     # song file read: its clean JSON (None: quarantined with quarantine_reason)
     clean_song: str | None = None
     song_reason: str | None = None
-    # not read at all: the reason listed in raw_files_not_read
+    # not read at all: the reason listed in raw_files_not_read (an empty log file, lines=0, is
+    # listed there and in log_line_accounting with 0 lines)
     not_read: str | None = None
 
 
@@ -124,7 +125,8 @@ def cases(raw: Path) -> dict[str, Case]:
         "song_file_at_another_depth": Case(
             "song_data/Z/hostile.json", other_song.encode(), clean_song=other_song
         ),
-        "empty_log_file": Case("log_data/2018/11/hostile-empty.json", b"", not_read="empty file"),
+        # listed as not read, and yet ingested as the one row that stands for it: 0 lines accounted
+        "empty_log_file": Case("log_data/2018/11/hostile-empty.json", b"", 0, not_read="empty file"),
     }
 
 

@@ -1,8 +1,8 @@
 """Incremental builds follow ingestion batches, not event time (issue 12).
 
-Raw files arrive out of order — 30 days late, re-sent under a new name, changed in place, forgotten
-and ingested again, deleted — and after each plain `dbt build` the marts, the snapshot's current
-rows and the ops models equal a `--full-refresh` of the same raw folder.
+Raw files arrive out of order — 30 days late, re-sent under a new name, changed in place, rewritten
+as empty, forgotten and ingested again, deleted — and after each plain `dbt build` the marts, the
+snapshot's current rows and the ops models equal a `--full-refresh` of the same raw folder.
 """
 
 from __future__ import annotations
@@ -89,6 +89,59 @@ def test_one_day_build_reads_only_the_new_file(tmp_path: Path, raw: Path) -> Non
     )
     assert [row["batches"] for row in batches] == [1, 1, 1, 1]
     assert len({row["source_file"] for row in batches}) == 4
+
+
+@pytest.mark.slow
+def test_a_day_rewritten_as_empty_withdraws_its_rows(tmp_path: Path, raw: Path) -> None:
+    """Issue 14e: a log file rewritten as empty is ingested as one row that stands for it, which
+    replaces the file's lines: its plays leave songplays, users and time follow, the accounting
+    shows it with 0 lines, raw_files_not_read lists it (the build warns), and the plain build
+    equals a full refresh of the same files."""
+    landing = tmp_path / "landing"
+    deliver_songs(raw, landing)
+    days = log_files(raw)[:3]
+    for day in days:
+        deliver(day, raw, landing)
+    project = DbtProject(work_dir=tmp_path / "incremental", raw_data=landing)
+    project.dbt("build")
+    query = duckdb_query(project.duckdb_path)
+    emptied = days[1].relative_to(raw).as_posix()
+    accounting = f"select * from main.log_line_accounting where source_file = '{emptied}'"
+    plays_before = query("select count(*) as n from main.songplays")[0]["n"]
+    plays_of_emptied = query(accounting)[0]["song_plays"]
+    assert plays_of_emptied > 0
+
+    (landing / emptied).write_bytes(b"")
+    result = project.dbt("build")
+
+    assert query("select count(*) as n from main.songplays")[0]["n"] == plays_before - plays_of_emptied
+    assert query(accounting) == [
+        {
+            "source_file": emptied,
+            "lines_read": 0,
+            "song_plays": 0,
+            "other_events": 0,
+            "duplicates": 0,
+            "quarantined": 0,
+        }
+    ]
+    assert query("select * from main.quarantined_records") == []
+    assert query("select source_file, reason from main.raw_files_not_read") == [
+        {"source_file": emptied, "reason": "empty file: no lines"}
+    ]
+    assert query("select * from main.raw_files_gone") == []
+    assert "WARN 1 is_empty_raw_files_not_read_" in result.output
+    assert "WARN=1" in result.output
+    assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(landing)) == []
+    refreshed = full_refresh_state(landing, tmp_path / "full")
+    assert diff_states(state_of(project), refreshed) == []
+
+    # the next build reads nothing again (the empty file's size and time are held) and still warns
+    again = project.dbt("build")
+    assert "WARN 1 is_empty_raw_files_not_read_" in again.output
+    batches = "select count(distinct ingested_at) as n from main_staging.base_sparkify__log_lines"
+    assert query(batches) == [{"n": 2}]
+    assert diff_states(state_of(project), refreshed) == []
 
 
 @pytest.mark.slow

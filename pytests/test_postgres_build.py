@@ -415,6 +415,74 @@ def test_a_file_deleted_and_pruned_before_a_full_refresh_is_reported(
     assert query(postgres_server, gone) == []
 
 
+def test_a_day_rewritten_as_empty_withdraws_its_rows(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Issue 14e on Postgres: the loader loads a log file rewritten as empty as the one row that
+    stands for it (line 0), and the plain build withdraws the file's plays as on DuckDB: 0 lines in
+    the accounting, listed as not read (a warning), equal to a full refresh of the same files."""
+    raw = generate_raw(tmp_path / "raw", days=3, events_per_day=60, songs=40, users=10, seed=3)
+    raw_schema, schema, full_schema = "emptied_raw", "emptied", "emptied_full"
+    for name in (raw_schema, schema, full_schema):
+        drop_schemas(postgres_server, name)
+
+    def project(work_dir: Path, target_schema: str) -> DbtProject:
+        return DbtProject(
+            work_dir=work_dir,
+            raw_data=raw,
+            target="postgres",
+            extra_vars={"raw_schema": raw_schema},
+            extra_env={**postgres_server.env(), "SPARKIFY_PG_SCHEMA": target_schema},
+        )
+
+    def state_of(target_schema: str) -> dict[str, list[tuple]]:
+        return read_warehouse_state(
+            lambda sql: query(postgres_server, sql),
+            marts=target_schema,
+            snapshots=f"{target_schema}_snapshots",
+        )
+
+    incremental = project(tmp_path / "incremental", schema)
+    loader_args = ("--raw-data", str(raw), "--schema", raw_schema, "--prune")
+    assert run_loader(postgres_server, *loader_args).returncode == 0
+    incremental.dbt("build")
+    emptied_path = log_files(raw)[1]
+    emptied = emptied_path.relative_to(raw).as_posix()
+    accounting = f"select * from {schema}.log_line_accounting where source_file = '{emptied}'"
+    plays = f"select count(*) as n from {schema}.songplays"
+    plays_before = query(postgres_server, plays)[0]["n"]
+    plays_of_emptied = query(postgres_server, accounting)[0]["song_plays"]
+    assert plays_of_emptied > 0
+
+    emptied_path.write_bytes(b"")
+    loaded = run_loader(postgres_server, *loader_args)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "log_data: 1 files loaded (1 rows, 1 of them changed since loaded)" in loaded.stdout
+    result = incremental.dbt("build")
+
+    assert query(postgres_server, plays)[0]["n"] == plays_before - plays_of_emptied
+    assert query(postgres_server, accounting) == [
+        {
+            "source_file": emptied,
+            "lines_read": 0,
+            "song_plays": 0,
+            "other_events": 0,
+            "duplicates": 0,
+            "quarantined": 0,
+        }
+    ]
+    quarantined = f"select * from {schema}.quarantined_records where source_file = '{emptied}'"
+    assert query(postgres_server, quarantined) == []
+    assert query(postgres_server, f"select source_file, reason from {schema}.raw_files_not_read") == [
+        {"source_file": emptied, "reason": "empty file: no lines"}
+    ]
+    assert query(postgres_server, f"select * from {schema}.raw_files_gone") == []
+    assert "WARN 1 is_empty_raw_files_not_read_" in result.output
+    project(tmp_path / "full", full_schema).dbt("build", "--full-refresh")
+    assert diff_states(state_of(schema), state_of(full_schema)) == []
+
+
 def test_loader_converts_tables_of_earlier_loaders(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,

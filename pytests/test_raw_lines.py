@@ -6,7 +6,13 @@ import gzip
 
 import pytest
 
-from sparkify_tools.ingest.raw_lines import decode_raw_file, has_long_line, split_raw_file
+from sparkify_tools.ingest.raw_lines import (
+    EMPTY_FILE_ROW,
+    decode_raw_file,
+    has_long_line,
+    split_raw_file,
+    split_raw_log_file,
+)
 
 
 def line_count(data: bytes) -> int:
@@ -30,6 +36,18 @@ def line_count(data: bytes) -> int:
 def test_clean_text_splits_on_newline_only(data: bytes, expected: list) -> None:
     assert split_raw_file(data) == expected
     assert len(expected) == line_count(data)
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", gzip.compress(b"")], ids=repr
+)
+def test_a_log_file_without_lines_gives_the_row_that_stands_for_it(data: bytes) -> None:
+    # line 0, no text: the warehouse replaces the file's earlier lines with it
+    assert split_raw_log_file(data) == [EMPTY_FILE_ROW] == [(0, None, None)]
+
+
+def test_a_log_file_of_blank_lines_gives_its_lines() -> None:
+    assert split_raw_log_file(b"\n\n") == [(1, "", None), (2, "", None)]
 
 
 def test_undecodable_bytes_are_escaped_on_their_line_only() -> None:

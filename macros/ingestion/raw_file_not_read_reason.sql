@@ -1,12 +1,27 @@
 {#
-    Why the project does not read a file found below a source folder, or null when it reads it: the
-    one rule the reader (read_new_raw_files) and the ops model raw_files_not_read both use, so that
-    every file is either read or listed with its reason. Read: names ending in .json or .json.gz in
-    any letter case, at any depth (gzip bytes are recognised by content, whatever the name).
-    unit: 'line' (log files: an empty file holds no line to load) or 'file' (song files: an empty
-    file is read and quarantined as 'empty file').
+    Why the project reads nothing of a file found below a source folder, or null when it reads it:
+    the one rule the ops model raw_files_not_read uses, so that every file is either read or listed
+    with its reason. Read: names ending in .json or .json.gz in any letter case, at any depth (gzip
+    bytes are recognised by content, whatever the name).
+    unit: 'line' (log files: an empty file holds no line, and is listed) or 'file' (song files: an
+    empty file is read and quarantined as 'empty file').
+    The reader (read_new_raw_files) opens every file raw_file_name_not_read_reason lets through: an
+    empty log file too, ingested as the one row that stands for it (line 0, no text), so that it
+    replaces the rows of what the file held before.
 #}
 {% macro raw_file_not_read_reason(filename, size, unit) %}
+    {%- if unit == 'line' -%}
+    coalesce(
+        {{ sparkify.raw_file_name_not_read_reason(filename) }},
+        case when {{ size }} = 0 then 'empty file: no lines' end
+    )
+    {%- else -%}
+    {{ sparkify.raw_file_name_not_read_reason(filename) }}
+    {%- endif -%}
+{% endmacro %}
+
+{# Why the project does not open a file, by its name alone, or null when it opens it. #}
+{% macro raw_file_name_not_read_reason(filename) %}
     case
         when regexp_matches({{ filename }}, '(^|/)\._[^/]*$')
             then 'AppleDouble file (macOS ._ metadata companion of another file), not data'
@@ -14,9 +29,6 @@
             then 'hidden file (name starts with a dot)'
         when not regexp_matches(lower({{ filename }}), '\.json(\.gz)?$')
             then 'not a .json or .json.gz file'
-        {% if unit == 'line' %}
-        when {{ size }} = 0 then 'empty file: no lines'
-        {% endif %}
     end
 {% endmacro %}
 

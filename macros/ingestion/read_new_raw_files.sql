@@ -26,8 +26,9 @@
     file is known by its path alone, as COPY never reloads a file it loaded.
     sparkify-load-postgres loads every line with its record columns (line_number, raw_text,
     is_valid_json, decoding_error, non_scalar_fields, has_duplicate_keys, computed as DuckDB computes
-    them); a table without them (COPY's) gets them here as COPY implies: a loaded row is a valid
-    record whose line and text are unknown.
+    them), and an empty log file as the one row that stands for it (line 0, no text), as DuckDB's
+    reader does; a table without them (COPY's) gets them here as COPY implies: a loaded row is a
+    valid record whose line and text are unknown.
 #}
 {% macro default__read_new_raw_files(source_relation, unit) %}
     {% set names = sparkify.raw_column_names(source_relation) %}
@@ -347,9 +348,9 @@
 {#
     DuckDB reads the files in place. The files to read are listed when the model runs (every file
     below the source folder at any depth, with size and modification time from read_blob, which
-    does not read the contents), minus the files the project does not read (raw_file_not_read_reason;
-    the ops model raw_files_not_read lists them) and, incrementally, minus the files the base model
-    holds, so an incremental build opens only what is new or changed.
+    does not read the contents), minus the files the project does not open by their name
+    (raw_file_name_not_read_reason; the ops model raw_files_not_read lists them) and, incrementally,
+    minus the files the base model holds, so an incremental build opens only what is new or changed.
 
     Log files: a first pass over the new files' bytes (raw_log_file_checks) sends each file one of
     two ways. Clean files (UTF-8 text without 0x00, 0x01 or a lone CR, no line over read_csv's limit)
@@ -358,7 +359,11 @@
     (gzip, UTF-16, bytes that are not UTF-8, ...) is split by the sparkify_ingest plugin's
     sparkify_split_raw_file in Python, which keeps undecodable bytes escaped and names the problem in
     decoding_error: one bad line is quarantined, never the build stopped. Both paths split on \n
-    only, so line numbers are those of the file.
+    only, so line numbers are those of the file. A file without any line (no bytes, a byte-order
+    mark alone, gzip of nothing) goes to Python too, which gives it the one row that stands for it
+    (line 0, no text): a base model replaces a file's rows only with rows it reads, so an emptied
+    file's earlier lines are withdrawn. The pass over the new files' bytes that chooses the path
+    (raw_log_file_checks) tells such a file: no pass of its own.
     Song files are small: each is read whole; one that is not UTF-8 text goes through
     sparkify_decode_raw_file.
 #}
@@ -377,7 +382,7 @@
             -- '**/*', not '**': DuckDB's '**' alone passes over symlinked files
             from read_blob('{{ (folder ~ "/**/*") | replace("'", "''") }}') as listed
             where
-                {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} is null
+                {{ sparkify.raw_file_name_not_read_reason('listed.filename') }} is null
                 {% if is_incremental() %}
                 and not exists (
                     select 1
@@ -459,7 +464,7 @@
             (
                 select *
                 from read_blob('{{ (folder ~ "/**/*") | replace("'", "''") }}') as listed
-                where {{ sparkify.raw_file_not_read_reason('listed.filename', 'listed.size', unit) }} is null
+                where {{ sparkify.raw_file_name_not_read_reason('listed.filename') }} is null
             )
             {%- else -%}
             read_blob({{ sparkify.duckdb_path_list(native_files) }})
@@ -514,7 +519,8 @@
     (filename, needs_python). read_csv stops the whole build on bytes that are not UTF-8 (gzip and
     UTF-16 included), on 0x00, on 0x01 (its delimiter here), on a CR that does not end a line, and
     on a line over max_line_size; such a file goes to Python instead. The long-line check runs in
-    Python too (DuckDB has no byte search on blobs), only for files larger than the limit.
+    Python too (DuckDB has no byte search on blobs), only for files larger than the limit. A file
+    read_csv finds no line in goes to Python as well, for the row that stands for an empty file.
 #}
 {% macro raw_log_file_checks(files) %}
     {% set limit = sparkify.raw_max_line_bytes() %}
@@ -522,6 +528,7 @@
         filename,
         case
             when text is null then true
+            when text in ('', chr(65279)) then true
             when contains(text, chr(0)) or contains(text, chr(1)) then true
             when contains(text, chr(13)) and contains(replace(text, chr(13) || chr(10), ''), chr(13)) then true
             when size > {{ limit }} and sparkify_has_long_line(content, {{ limit // 2 }}) then true

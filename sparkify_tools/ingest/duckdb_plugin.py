@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from sparkify_tools.ingest.raw_lines import decode_raw_file, has_long_line, split_raw_file
+from sparkify_tools.ingest.raw_lines import decode_raw_file, has_long_line, split_raw_log_file
 
 SPLIT_FUNCTION = "sparkify_split_raw_file"
 DECODE_FUNCTION = "sparkify_decode_raw_file"
@@ -31,7 +31,7 @@ FILE_TYPE = "STRUCT(raw_text VARCHAR, decoding_error VARCHAR)"
 def split_for_duckdb(data: bytes) -> list[dict[str, Any]]:
     return [
         {"line_number": number, "raw_text": text, "decoding_error": problem}
-        for number, text, problem in split_raw_file(data)
+        for number, text, problem in split_raw_log_file(data)
     ]
 
 

@@ -25,6 +25,9 @@ UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"
 # One raw line: line number from 1, its text (None only when nothing of it could be read), and
 # why it could not be decoded as it is (None for a clean line).
 RawLine = tuple[int, str | None, str | None]
+# The row of a log file without any line (line 0, no text): the warehouse replaces a file's
+# earlier rows with the rows it reads, so a file emptied since it was read must still give one.
+EMPTY_FILE_ROW: RawLine = (0, None, None)
 
 
 def gunzip(data: bytes) -> tuple[bytes, str | None]:
@@ -107,6 +110,12 @@ def split_raw_file(data: bytes) -> list[RawLine]:
         else:
             result.append((1, None, gzip_problem))
     return result
+
+
+def split_raw_log_file(data: bytes) -> list[RawLine]:
+    """The rows a log file gives the warehouse: its lines, or EMPTY_FILE_ROW when it has none
+    (no bytes, a byte-order mark alone, gzip of nothing)."""
+    return split_raw_file(data) or [EMPTY_FILE_ROW]
 
 
 def decode_raw_file(data: bytes) -> tuple[str, str | None]:

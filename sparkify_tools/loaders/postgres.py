@@ -230,8 +230,11 @@ def load_raw_data(
                     cursor.copy_expert(copy.as_string(cursor), _copy_text(stamped))
                 summary.files_loaded += 1
                 summary.rows_loaded += len(records)
+                # an empty file's one row (line 0) is no record to quarantine
                 summary.rows_not_records += sum(
-                    1 for r in records if r.decoding_error is not None or not r.is_valid_json
+                    1
+                    for r in records
+                    if r.line_number > 0 and (r.decoding_error is not None or not r.is_valid_json)
                 )
                 if number % 500 == 0 or number == len(todo):
                     progress(

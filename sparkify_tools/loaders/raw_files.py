@@ -104,8 +104,8 @@ def table_columns(project_dir: Path) -> dict[str, list[Column]]:
     }
 
 
-def not_read_reason(name: str, size: int, unit: str) -> str | None:
-    """Why the project does not read a file (by its name and size), or None when it reads it.
+def name_not_read_reason(name: str) -> str | None:
+    """Why the project does not open a file, by its name, or None when it reads it.
 
     The same rule, in the same order and words, as macros/ingestion/raw_file_not_read_reason.sql,
     which DuckDB applies to the files it lists: change both together.
@@ -116,9 +116,19 @@ def not_read_reason(name: str, size: int, unit: str) -> str | None:
         return "hidden file (name starts with a dot)"
     if not READ_NAME.search(name):
         return "not a .json or .json.gz file"
-    if unit == "line" and size == 0:
-        return "empty file: no lines"
     return None
+
+
+def not_read_reason(name: str, size: int, unit: str) -> str | None:
+    """Why the project reads nothing of a file (by its name and size), or None when it does.
+
+    An empty log file is listed with a reason and still loaded, as the one row that stands for it
+    (raw_lines.EMPTY_FILE_ROW), so that it replaces what the file held before.
+    """
+    reason = name_not_read_reason(name)
+    if reason is None and unit == "line" and size == 0:
+        return "empty file: no lines"
+    return reason
 
 
 def raw_files(raw_data: Path) -> RawListing:
@@ -134,10 +144,10 @@ def raw_files(raw_data: Path) -> RawListing:
         listing.files[table] = []
         for path in found:
             size = path.stat().st_size
-            reason = not_read_reason(path.name, size, unit)
-            if reason is None:
+            if name_not_read_reason(path.name) is None:
                 listing.files[table].append(path)
-            else:
+            reason = not_read_reason(path.name, size, unit)
+            if reason is not None:
                 listing.not_read.append(FileNotRead(table, path, size, reason))
     if not any(listing.files.values()):
         raise RawDataError(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sparkify_tools.ingest.json_fields import judge_record
-from sparkify_tools.ingest.raw_lines import decode_raw_file, split_raw_file
+from sparkify_tools.ingest.raw_lines import decode_raw_file, split_raw_log_file
 
 from .raw_files import TABLE_UNITS, Column
 
@@ -58,7 +58,7 @@ class RawRecord:
 def file_texts(data: bytes, unit: str) -> list[tuple[int, str | None, str | None]]:
     """(line number, text, decoding problem) of each record of a file, as DuckDB's reader gets them."""
     if unit == "line":
-        return split_raw_file(data)
+        return split_raw_log_file(data)
     # A song file is one record. DuckDB takes bytes that are UTF-8 as they are (a UTF-8 byte-order
     # mark included, which then makes the JSON malformed) and only the rest through Python.
     try:

@@ -2,7 +2,8 @@
     Where every ingested log line went, per file: loaded as a song play, kept as another event (the
     stated rule: only song-play pages become songplays; the rest feed users and history), set aside
     as an exact duplicate of a line kept elsewhere, or quarantined. The four always add up to the
-    lines read.
+    lines read. An empty log file (ingested as one row, line 0, that staging leaves out) shows with
+    0 lines read.
 #}
 
 with
@@ -10,6 +11,12 @@ with
 log_lines as (
 
     select * from {{ ref('int_log_events__validated') }}
+
+),
+
+ingested_rows as (
+
+    select * from {{ ref('base_sparkify__log_lines') }}
 
 ),
 
@@ -22,6 +29,15 @@ kept_events as (
 conflicting_plays as (
 
     select * from {{ ref('int_songplays__conflicting_duplicates') }}
+
+),
+
+-- the row an empty file is ingested as: one per file, line 0 (lines are numbered from 1)
+empty_files as (
+
+    select source_file
+    from ingested_rows
+    where line_number = 0
 
 ),
 
@@ -49,7 +65,7 @@ classified as (
 
 ),
 
-final as (
+counted as (
 
     select
         source_file,
@@ -60,6 +76,21 @@ final as (
         sum(case when outcome = 'quarantined' then 1 else 0 end) as quarantined
     from classified
     group by source_file
+
+),
+
+final as (
+
+    select * from counted
+    union all
+    select
+        source_file,
+        0 as lines_read,
+        0 as song_plays,
+        0 as other_events,
+        0 as duplicates,
+        0 as quarantined
+    from empty_files
 
 )
 

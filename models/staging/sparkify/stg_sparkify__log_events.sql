@@ -2,6 +2,8 @@
     Every ingested log line, renamed, typed and cleaned: one row per raw line. Values that do not
     have their type become null here; the raw text of the fields a rule needs stays beside them, so
     that validation (int_log_events__validated) can tell a missing field from a wrong one.
+    The base model's row for an empty log file (line 0) is no line and stops here: it is there to
+    replace the file's earlier lines, and log_line_accounting shows the file with 0 lines read.
 #}
 
 with
@@ -9,6 +11,8 @@ with
 log_lines as (
 
     select * from {{ ref('base_sparkify__log_lines') }}
+    -- line_number is null where the engine does not number lines (Redshift): those are lines
+    where coalesce(line_number, 1) <> 0
 
 ),
 
