@@ -38,8 +38,9 @@
     Spark. can_json_parse guards json_parse (which raises on text that is not JSON); the record is
     valid when it parses to an object. Each key's value is read from that SUPER value by name,
     after the table alias as the documentation's examples write it (case-sensitive: the pre-hook
-    raw_json_session_setting turns enable_case_sensitive_identifier on), a string as its text, a number, boolean, array or object as its JSON text, JSON null as
-    null; non_scalar_fields from json_typeof.
+    raw_json_session_setting turns enable_case_sensitive_identifier on): a string as its text, a
+    number, boolean, array or object as its JSON text, JSON null as null. non_scalar_fields comes
+    from json_typeof.
 
     Duplicate keys: JSON_PARSE refuses an object with a key written twice unless
     json_parse_dedup_attributes is on, and then keeps the last value without saying so. The
@@ -47,7 +48,7 @@
     reads counts as written twice when its quoted name followed by a colon appears twice after `{`
     or `,` in the raw text (in a string value the quote would be escaped, so never preceded by
     those). A key of the same name inside a nested object counts too (the record is quarantined as a
-    duplicate instead of as not a single value).
+    duplicate instead of as not a single value); a key spelled with \u escapes is not counted.
 #}
 {% macro redshift__parse_raw_records(records, keys) %}
     select
@@ -95,7 +96,7 @@
 {#
     How often a key is written as an object key in a JSON text: its quoted name and a colon after
     `{` or `,` (JSON whitespace between), which no string value holds unescaped. POSIX regex, the
-    same on Redshift and Postgres (where pytests/test_raw_json_keys.py runs it).
+    same on Redshift and Postgres (where pytests/test_redshift_raw_text.py runs it).
 #}
 {% macro redshift_key_count(text, key) -%}
     regexp_count({{ text }}, '[{,][[:space:]]*"{{ key }}"[[:space:]]*:')
