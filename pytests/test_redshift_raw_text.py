@@ -109,6 +109,8 @@ LIMIT = 65535
 LINE_CASES = [
     # (raw_line, beyond_delimiter, text, decoding_error prefix)
     ('{"ts":1}', None, '{"ts":1}', None),
+    # a missing second field given as '' adds nothing
+    ('{"ts":1}', "", '{"ts":1}', None),
     ('{"ts":1}\r', None, '{"ts":1}', None),
     ('{"ts":1,', '"page":"x"}', '{"ts":1,\x01"page":"x"}', None),
     ("", None, "", None),

@@ -30,12 +30,15 @@
 
 {#
     The line as the file has it, from the two columns: joined again at its 0x01 while the whole
-    fits in varchar(65535), a CR before the line end dropped (DuckDB and Spark drop it too).
+    fits in varchar(65535), a CR before the line end dropped (DuckDB and Spark drop it too). An
+    empty second column counts as none: whether a reader gives a missing field as null or as ''
+    is not documented, and joining '' would add a 0x01 to every line (a line ending in 0x01 loses
+    it instead).
 #}
 {% macro redshift_raw_line_text(raw_line, beyond_delimiter) %}
     rtrim(
         case
-            when {{ beyond_delimiter }} is null then {{ raw_line }}
+            when nullif({{ beyond_delimiter }}, '') is null then {{ raw_line }}
             when octet_length({{ raw_line }}) + 1 + octet_length({{ beyond_delimiter }}) <= {{ sparkify.redshift_raw_max_bytes() }}
                 then {{ raw_line }} || chr(1) || {{ beyond_delimiter }}
             else {{ raw_line }}
