@@ -26,6 +26,8 @@ What the state file holds (``RedshiftRecorder`` writes it; every run updates it)
   s3               {"s3://bucket/prefix": "/local/folder"}: what a COPY finds below a URL
   load_errors      {"s3://.../file.json": [[line, column, message], ...]}: records COPY rejects
   schemas, relations, external_schemas, external_tables: the catalog, kept in step with the DDL
+  external_json_tables  {schema: [table, ...]}: external tables of the earlier JSON SerDe shape
+                   (no raw_line column in SVV_EXTERNAL_COLUMNS); set by a test
   table_files      {"schema.table": [file URL, ...]}: which files' rows the COPY tables and the
                    load ledger hold (inserts and deletes by file are followed)
   copies, last_copy, next_query_id: the COPYs seen, for SYS_LOAD_HISTORY / SYS_LOAD_DETAIL
@@ -380,6 +382,13 @@ def _external_catalog(warehouse: Warehouse, q: str) -> Answer | None:
         ]
         wanted = _select_list(q, "svv_external_tables") or ["schemaname", "tablename"]
         return wanted, [tuple(record.get(name) for name in wanted) for record in records]
+    if "svv_external_columns" in q and "columnname = 'raw_line'" in q:
+        # the external tables this stand-in knows are the text tables stage_external_sources makes
+        schema = re.search(r"schemaname\s*=\s*'([^']*)'", q)
+        names = state["external_tables"].get(schema.group(1), []) if schema else []
+        # external_json_tables: tables of the earlier shape (JSON SerDe columns), no raw_line
+        older = state.get("external_json_tables", {}).get(schema.group(1), []) if schema else []
+        return ["tablename"], [(name,) for name in sorted(names) if name not in older]
     if "svv_external_schemas" in q:
         wanted = _select_list(q, "svv_external_schemas") or ["schemaname"]
         return wanted, [

@@ -85,4 +85,12 @@ def test_sources_keep_dbt_external_tables_format() -> None:
     for table in tables:
         external = table.get("external")
         assert external and external.get("location"), table["name"]
-        assert set(external) <= {"location", "row_format", "using", "options", "partitions", "file_format"}
+        assert set(external) <= {
+            "location",
+            "row_format",
+            "using",
+            "options",
+            "partitions",
+            "file_format",
+            "table_properties",
+        }

@@ -1,10 +1,10 @@
 """The Redshift Spectrum DDL of `dbt run-operation stage_external_sources`, without a cluster.
 
 dbt runs against pytests/redshift_recorder.py (a stand-in for redshift_connector that records
-every statement, and whether it ran inside a transaction). Expected columns, types, SerDe and
+every statement, and whether it ran inside a transaction). The external tables hold each raw line
+as text (issue 14b: the base models parse it); row format, file format, table properties and
 partitions come from the sources yml read with PyYAML, not from the macro; statements are parsed
-with sqlglot's redshift dialect (its one gap, ROW FORMAT SERDE, is parsed with the hive dialect,
-which knows it).
+with sqlglot's redshift dialect (which does not know TABLE PROPERTIES: they are compared as text).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ YEARS = [2018, 2019]
 SPECTRUM_VARS = {"iam_role": IAM_ROLE, "log_partition_years": YEARS, "redshift_raw_path": "spectrum"}
 SOURCES_YML = PROJECT_ROOT / "models/staging/sparkify/_sparkify__sources.yml"
 SCHEMA = "sparkify_spectrum"
-ROW_FORMAT = re.compile(r"row format serde '[^']*' with serdeproperties \([^)]*\)", re.IGNORECASE)
+TABLE_PROPERTIES = re.compile(r" table properties \((.*)\)$", re.IGNORECASE)
+RAW_TEXT_COLUMNS = {"raw_line": "VARCHAR(65535)", "beyond_delimiter": "VARCHAR(65535)"}
 
 
 def declared_tables() -> dict[str, dict]:
@@ -42,11 +43,6 @@ def declared_tables() -> dict[str, dict]:
 def redshift_type(type_text: str) -> str:
     """A type as sqlglot's redshift dialect writes it, so that int and integer compare equal."""
     return exp.DataType.build(type_text, dialect="redshift").sql("redshift")
-
-
-def spectrum_type(declared: str) -> str:
-    """Text columns are varchar(max) on Spectrum (plain varchar is varchar(256)); others as declared."""
-    return redshift_type("varchar(max)" if declared.lower() in {"varchar", "text", "string"} else declared)
 
 
 def one_line(sql: str) -> str:
@@ -80,13 +76,22 @@ def first_run(recorder: RedshiftRecorder) -> Iterator[Run]:
     yield run
 
 
+def without_table_properties(sql: str) -> str:
+    return TABLE_PROPERTIES.sub("", sql)
+
+
+def table_properties(sql: str) -> dict[str, str]:
+    found = TABLE_PROPERTIES.search(sql)
+    assert found, sql
+    return dict(re.findall(r"'([^']*)'\s*=\s*'([^']*)'", found.group(1)))
+
+
 def test_every_statement_parses_as_redshift_sql(first_run: Run) -> None:
     assert first_run.bodies
     for sql in first_run.bodies:
         if one_line(sql).lower().startswith("create external schema"):
             continue  # sqlglot has no CREATE EXTERNAL SCHEMA; checked token by token below
-        text = ROW_FORMAT.sub("", sql) if sql.lower().startswith("create external table") else sql
-        parsed = parse_redshift(text)
+        parsed = parse_redshift(without_table_properties(sql))
         assert not isinstance(parsed, exp.Command), f"sqlglot could not parse: {sql}"
 
 
@@ -102,32 +107,34 @@ def test_external_schema_comes_from_the_data_catalog_with_the_iam_role(first_run
 
 
 @pytest.mark.parametrize("table", ["song_data", "log_data"])
-def test_external_table_columns_serde_location_and_partitions(first_run: Run, table: str) -> None:
-    declared = declared_tables()[table]
+def test_external_tables_hold_each_line_as_text(first_run: Run, table: str) -> None:
+    """Issue 14b: never Spectrum's JSON SerDe, which coerced arrays and objects, kept one of two
+    duplicate keys and read a malformed line as a row of nulls."""
+    declared = declared_tables()[table]["external"]
     (statement,) = first_run.matching(rf'^create external table "?{SCHEMA}"?\."?{table}"?')
+    assert "serde" not in statement.lower()
 
-    # SerDe, as the yml declares it (hive dialect: redshift's does not parse ROW FORMAT)
-    serde = parse_redshift_or_hive(statement).find(exp.RowFormatSerdeProperty)
-    assert serde is not None
-    assert serde.this.name == "org.openx.data.jsonserde.JsonSerDe"
-    serde_properties = {
-        prop.this.name: prop.args["value"].name for prop in serde.args["serde_properties"].expressions
-    }
-    assert serde_properties == {"ignore.malformed.json": "true"}
-    assert one_line(declared["external"]["row_format"]) in one_line(statement)
-
-    create = parse_redshift(ROW_FORMAT.sub("", statement))
+    create = parse_redshift(without_table_properties(statement))
     assert isinstance(create, exp.Create) and create.find(exp.ExternalProperty) is not None
     columns = {column.name: column.args["kind"].sql("redshift") for column in create.this.expressions}
-    assert columns == {
-        column["name"].lower(): spectrum_type(column["data_type"]) for column in declared["columns"]
+    assert columns == RAW_TEXT_COLUMNS
+    # one field a line, split only at 0x01 (never raw in valid JSON), as the yml declares
+    assert one_line(f"row format {declared['row_format']}") in one_line(statement)
+    assert "fields terminated by '\\001' lines terminated by '\\n'" in statement
+    assert "stored as textfile" in statement
+    # no line stops a query: a longer line is cut, bytes that are not UTF-8 become 0x1A
+    assert table_properties(statement) == {
+        "data_cleansing_enabled": "true",
+        "invalid_char_handling": "REPLACE",
+        "replacement_char": "\x1a",
+        "surplus_char_handling": "TRUNCATE",
     }
     location = create.find(exp.LocationProperty)
     assert location is not None and location.this.name == f"{RAW}/{table}/"
     partitioned = create.find(exp.PartitionedByProperty)
     expected_partitions = {
         partition["name"]: redshift_type(partition["data_type"])
-        for partition in declared["external"].get("partitions", [])
+        for partition in declared.get("partitions", [])
     }
     if expected_partitions:
         assert partitioned is not None
@@ -137,18 +144,6 @@ def test_external_table_columns_serde_location_and_partitions(first_run: Run, ta
         assert partition_columns == expected_partitions
     else:
         assert partitioned is None
-
-
-def parse_redshift_or_hive(statement: str) -> exp.Expression:
-    """sqlglot's hive dialect knows ROW FORMAT SERDE ... WITH SERDEPROPERTIES; redshift's does not."""
-    return sqlglot.parse_one(statement, read="hive", error_level=ErrorLevel.RAISE)
-
-
-def test_log_events_keep_ts_as_bigint_and_user_id_as_text(first_run: Run) -> None:
-    (statement,) = first_run.matching(rf'^create external table "?{SCHEMA}"?\."?log_data"?')
-    columns = {c.name: c.args["kind"] for c in parse_redshift(ROW_FORMAT.sub("", statement)).this.expressions}
-    assert columns["ts"].is_type(exp.DataType.Type.BIGINT)
-    assert columns["userid"].is_type(exp.DataType.Type.VARCHAR)
 
 
 def test_log_partitions_are_added_for_every_year_and_month(first_run: Run) -> None:
@@ -187,6 +182,21 @@ def test_second_run_keeps_existing_tables_and_only_adds_missing_partitions(
     assert again.matching(r"^create external schema if not exists")
     assert len(again.matching(r"^alter table .* add if not exists partition")) == len(YEARS) * 12
 
+    # a table of the earlier shape (JSON SerDe, no raw_line) is made again, the other kept
+    upgraded = run_fresh(
+        recorder,
+        "run-operation",
+        "stage_external_sources",
+        external_json_tables={SCHEMA: ["log_data"]},
+        **existing,
+    )
+    assert upgraded.ok, upgraded.output[-4000:]
+    for kind in ("drop table if exists", "create external table"):
+        made = upgraded.matching(rf"^{kind} ")
+        assert [re.sub(r'[" ]', "", sql).split("(")[0].split("location")[0] for sql in made] == [
+            re.sub(r"\s", "", f"{kind}{SCHEMA}.log_data")
+        ], made
+
     refreshed = run_fresh(
         recorder,
         "run-operation",
@@ -208,6 +218,45 @@ def test_base_model_reads_path_from_spectrum_and_staging_views_are_late_binding(
     assert re.search(rf'from "\w+"\."{SCHEMA}"\."log_data"', lines)
     (view,) = run.matching(r"^create view .*stg_sparkify__log_events")
     assert one_line(view).lower().rstrip(";").endswith("with no schema binding")
+
+
+def test_base_models_parse_each_line_in_sql_with_their_session_settings(
+    recorder: RedshiftRecorder,
+) -> None:
+    """Issue 14b: non-scalar values and duplicate keys are found in the SQL the base model runs,
+    with the settings that make JSON_PARSE read mixed-case keys and keep a duplicate-key record."""
+    run = run_fresh(recorder, "run", "-s", "base_sparkify__log_lines")
+    assert run.ok, run.output[-4000:]
+    (lines,) = [sql for sql in run.matching(r"^create table .*base_sparkify__log_lines") if '"$path"' in sql]
+    # each line: valid when it parses to an object, the parse guarded by can_json_parse
+    assert "case when can_json_parse(raw_text) then json_parse(raw_text) end as parsed" in lines
+    assert "json_typeof(parsed) = 'object'" in lines
+    # mixed-case keys read by their case-sensitive name; an array or object is named, not coerced
+    assert "json_typeof(judged_records.parsed.\"userId\") in ('array', 'object') then ', userId'" in lines
+    assert "when 'string' then cast(judged_records.parsed.\"userId\" as varchar(max))" in lines
+    assert 'else json_serialize(judged_records.parsed."userId")' in lines
+    # a key the project reads written twice, from the raw text
+    assert "regexp_count(raw_text, '[{,][[:space:]]*\"page\"[[:space:]]*:') > 1" in lines
+    # the raw text, joined at 0x01 and its decoding problems named
+    assert "raw.raw_line || chr(1) || raw.beyond_delimiter" in lines
+    assert "'line too long: Redshift reads at most 65535 bytes of a line" in lines
+    assert "'not UTF-8 text: byte(s) that are not UTF-8, shown as 0x1A'" in lines
+    # settings around the model, in its connection, put back after it
+    records = [record for record in run.records if "sql" in record]
+    bodies = [body(record["sql"]) for record in records]
+    create_at = next(i for i, sql in enumerate(bodies) if sql.startswith("create table") and '"$path"' in sql)
+    before, after = bodies[:create_at], bodies[create_at:]
+    assert "set enable_case_sensitive_identifier to true" in before
+    assert "set json_parse_dedup_attributes to on" in before
+    assert "set enable_case_sensitive_identifier to default" in after
+    assert "set json_parse_dedup_attributes to default" in after
+    assert (
+        len(
+            {record["connection"] for record in records if body(record["sql"]).startswith("set ")}
+            | {records[create_at]["connection"]}
+        )
+        == 1
+    )
 
 
 def test_a_missing_iam_role_is_reported_before_any_ddl(recorder: RedshiftRecorder) -> None:

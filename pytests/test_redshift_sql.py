@@ -6,7 +6,7 @@ build on the COPY path, then forget_raw_file and a load that copies the forgotte
 stage_external_sources plus a build on the Spectrum path. Every statement dbt would send must parse
 as Redshift SQL (sqlglot's redshift dialect), and the statements that make the warehouse Redshift's
 are asserted: dist and sort keys, the incremental DELETE and INSERT (after the reset pre-hook's
-conditional DELETE), the COPY with its JSONPaths file and IAM role, the ledger of loaded files, the
+conditional DELETE), the COPY of text lines with its IAM role, the ledger of loaded files, the
 transaction of forget_raw_file, the external schema and tables, late-binding views.
 """
 
@@ -25,7 +25,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from pytests.dbt_runner import PROJECT_ROOT, DbtProject
+from pytests.dbt_runner import DbtProject
 from pytests.redshift_recorder import RECORDER_ENV, RecordingConnection, RedshiftRecorder, Warehouse, body
 
 pytestmark = pytest.mark.slow  # four builds and six loads through dbt: minutes
@@ -321,7 +321,12 @@ def copy_source(copy: exp.Copy) -> str:
 
 
 def copy_params(copy: exp.Copy) -> dict[str, str]:
-    return {param.this.name.lower(): param.expression.name for param in copy.args.get("params", [])}
+    """Valued COPY parameters (sqlglot pairs each with the next token: the flags come last)."""
+    return {
+        param.this.name.lower(): param.expression.name
+        for param in copy.args.get("params", [])
+        if param.expression is not None
+    }
 
 
 def inserted_files(recorder: RedshiftRecorder, label: str, table: str) -> list[str]:
@@ -335,25 +340,34 @@ def inserted_files(recorder: RedshiftRecorder, label: str, table: str) -> list[s
     ]
 
 
-def test_copy_loads_each_new_file_with_jsonpaths_and_iam_role(copy_path: RedshiftRecorder) -> None:
+def test_copy_loads_each_new_file_as_text_lines_with_iam_role(copy_path: RedshiftRecorder) -> None:
+    """Issue 14b: COPY no longer parses the JSON (FORMAT AS JSON coerced arrays and objects, kept
+    one of two duplicate keys and rejected a malformed line): every line is loaded as text, split
+    only at 0x01, cut at 65535 bytes, bytes that are not UTF-8 replaced, and parsed by the base
+    models."""
     bucket = Path(copy_path.state["s3"][S3_RAW])
     copies = copy_statements(copy_path, "load")
-    jsonpaths = json.loads((PROJECT_ROOT / "redshift" / "jsonpaths" / "log_json_path.json").read_text())
-    jsonpath_columns = [
-        re.fullmatch(r"\$\['(\w+)'\]", path).group(1).lower() for path in jsonpaths["jsonpaths"]
-    ]
 
     for copy in copies:
         assert copy.args["credentials"].args["iam_role"].name == IAM_ROLE
         params = copy_params(copy)
         assert params["maxerror"] == "100000"
-        columns = [column.name for column in copy.this.expressions]
-        if "/log_data/" in copy_source(copy):
-            assert params["format as json"] == f"{S3_RAW}/log_json_path.json"
-            assert columns == jsonpath_columns
-        else:
-            assert params["format as json"] == "auto"
-            assert "song_id" in columns and "source_file" not in columns
+        assert params["delimiter"] == "\x01" and params["acceptinvchars"] == "\x1a"
+        assert [column.name for column in copy.this.expressions] == ["raw_line", "beyond_delimiter"]
+        text = body(copy.sql("redshift")).lower()
+        assert "format as json" not in text and "jsonpaths" not in text
+    for sql in copy_path.bodies("load"):
+        if sql.lower().startswith("copy "):
+            assert sql.endswith("fillrecord emptyasnull truncatecolumns"), sql
+            assert "acceptinvchars as '\x1a'" in sql and "delimiter '\\001'" in sql, sql
+    created_raw = [
+        sql
+        for sql in copy_path.bodies("load")
+        if sql.startswith('create table if not exists "sparkify_raw"."')
+    ]
+    assert len(created_raw) == 2
+    for sql in created_raw:
+        assert '"raw_line" varchar(65535), "beyond_delimiter" varchar(65535), source_file' in sql, sql
 
     # one COPY lists each prefix, then one COPY per file, each file once
     sources = [copy_source(copy) for copy in copies]
@@ -598,7 +612,8 @@ def test_base_models_read_copy_tables_or_spectrum_by_var(
     copy_path: RedshiftRecorder, spectrum_path: RedshiftRecorder
 ) -> None:
     copied = created(copy_path, "full_build", "table", "sparkify_staging", "base_sparkify__log_lines")
-    assert '"dev"."sparkify_raw"."log_data"' in copied and "source_file" in copied
+    assert '"dev"."sparkify_raw"."log_data"' in copied and "raw.source_file" in copied
+    assert "raw.raw_line || chr(1) || raw.beyond_delimiter" in copied
     assert '"$path"' not in copied and "sparkify_spectrum" not in copied
     spectrum = created(
         spectrum_path, "spectrum_build", "table", "sparkify_staging", "base_sparkify__log_lines"
@@ -608,7 +623,7 @@ def test_base_models_read_copy_tables_or_spectrum_by_var(
     assert "sparkify_raw" not in spectrum
 
 
-def test_external_schema_and_tables_use_the_json_serde(spectrum_path: RedshiftRecorder) -> None:
+def test_external_schema_and_tables_hold_text_lines(spectrum_path: RedshiftRecorder) -> None:
     ddl = spectrum_path.bodies("stage_external")
     schemas = [sql for sql in ddl if sql.startswith("create external schema")]
     assert schemas and all(f"iam_role '{IAM_ROLE}'" in sql for sql in schemas)
@@ -617,8 +632,32 @@ def test_external_schema_and_tables_use_the_json_serde(spectrum_path: RedshiftRe
             sql for sql in ddl if re.match(rf"create external table \S*sparkify_spectrum\S*\.\S*{table}", sql)
         ]
         assert len(found) == 1, table
-        assert "row format serde 'org.openx.data.jsonserde.JsonSerDe'" in found[0]
+        assert "row format delimited fields terminated by '\\001'" in found[0]
+        assert "stored as textfile" in found[0] and "serde" not in found[0].lower()
         assert f"location '{S3_RAW}/{table}/'" in found[0]
+
+
+def test_both_raw_paths_parse_lines_strictly_in_the_base_models(
+    copy_path: RedshiftRecorder, spectrum_path: RedshiftRecorder
+) -> None:
+    """Issue 14b: arrays and objects, duplicate keys and malformed lines are found on Redshift too,
+    and staging turns them into the quarantine reasons of the other engines."""
+    for recorder, label in ((copy_path, "full_build"), (spectrum_path, "spectrum_build")):
+        for model, key in (("base_sparkify__log_lines", "userId"), ("base_sparkify__song_files", "song_id")):
+            sql = created(recorder, label, "table", "sparkify_staging", model)
+            assert "case when can_json_parse(raw_text) then json_parse(raw_text) end as parsed" in sql
+            navigated = f'judged_records.parsed."{key}"'
+            assert f"json_typeof({navigated}) in ('array', 'object') then ', {key}'" in sql
+            assert f"regexp_count(raw_text, '[{{,][[:space:]]*\"{key}\"[[:space:]]*:') > 1" in sql
+            assert "cast(null as bigint) as line_number" in sql or model.endswith("song_files")
+    validated = created(copy_path, "full_build", "view", "sparkify_intermediate", "int_log_events__validated")
+    for reason in (
+        "'not readable as text: ' || decoding_error",
+        "'malformed JSON: not a JSON object'",
+        "'a JSON key appears twice'",
+        "'not a single value (array or object): ' || non_scalar_fields",
+    ):
+        assert reason in validated
 
 
 def test_engine_macros_emit_sql_redshift_has(copy_path: RedshiftRecorder) -> None:

@@ -24,3 +24,14 @@
 {% macro spark__raw_log_event_time() %}
     {{ sparkify.epoch_ms_to_timestamp(sparkify.spark__safe_cast("get_json_object(value, '$.ts')", 'bigint')) }}
 {% endmacro %}
+
+{#
+    Redshift: both raw paths hold each line as text (macros/redshift/raw_text_lines.sql). ts is read
+    from the text (null_if_invalid: a line that is not JSON has none), as an integer only when its
+    text has an integer's shape.
+#}
+{% macro redshift__raw_log_event_time() %}
+    {{ sparkify.epoch_ms_to_timestamp(
+        sparkify.try_cast_number("json_extract_path_text(raw_line, 'ts', true)", 'integer')
+    ) }}
+{% endmacro %}

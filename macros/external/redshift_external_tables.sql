@@ -5,10 +5,12 @@
     With var redshift_raw_path = 'spectrum' (the default) this creates, idempotently:
       1. the source's external schema from the data catalog database var('spectrum_database'),
          with the IAM role var('iam_role');
-      2. one external table per source over its S3 location with the JSON SerDe (created when
-         missing, or dropped and recreated with --vars '{ext_full_refresh: true}');
+      2. one external table per source over its S3 location, each line as text (created when
+         missing, or dropped and recreated with --vars '{ext_full_refresh: true}': needed once
+         after upgrading from the JSON SerDe tables);
       3. the source's partitions (log_data: year/month folders), ALTER TABLE ADD IF NOT EXISTS.
-    Staging reads Spectrum's "$path" as source_file (redshift__parse_raw_records).
+    The base models read Spectrum's "$path" as source_file and parse each line
+    (redshift__read_new_raw_files, redshift__parse_raw_records).
     With redshift_raw_path = 'copy' the raw tables are COPY-loaded (issue 4) and nothing is created.
 #}
 {% macro redshift__stage_external_sources(select=none) %}
@@ -35,8 +37,9 @@
 
     {% for node in nodes %}
         {% set label = loop.index ~ ' of ' ~ loop.length ~ ' ' ~ node.schema ~ '.' ~ node.identifier %}
-        {% set existing = sparkify.redshift_existing_external_tables(node.schema) %}
+        {% set existing = sparkify.redshift_existing_external_tables(node.schema, text_lines_only=true) %}
         {% set plan = [] %}
+        {# a table of another shape (the JSON SerDe tables of earlier versions) is made again #}
         {% if var('ext_full_refresh', false) or node.identifier | lower not in existing %}
             {% do plan.append(sparkify.redshift_drop_external_table_sql(node)) %}
             {% do plan.append(sparkify.redshift_create_external_table_sql(node)) %}
@@ -92,11 +95,22 @@ create external database if not exists
     {{ return(statement | trim) }}
 {% endmacro %}
 
-{# Lower-cased names of the external tables already in the external schema. #}
-{% macro redshift_existing_external_tables(spectrum_schema) %}
-    {% set found = run_query(
-        "select tablename from svv_external_tables where schemaname = '" ~ spectrum_schema | lower ~ "'"
-    ) %}
+{#
+    Lower-cased names of the external tables already in the external schema; with text_lines_only,
+    only those with the raw text columns (redshift_raw_text_columns) the base models read.
+#}
+{% macro redshift_existing_external_tables(spectrum_schema, text_lines_only=false) %}
+    {% if text_lines_only %}
+        {% set found = run_query(
+            "select distinct tablename from svv_external_columns where schemaname = '"
+            ~ spectrum_schema | lower ~ "' and columnname = '"
+            ~ sparkify.redshift_raw_text_columns()[0][0] ~ "'"
+        ) %}
+    {% else %}
+        {% set found = run_query(
+            "select tablename from svv_external_tables where schemaname = '" ~ spectrum_schema | lower ~ "'"
+        ) %}
+    {% endif %}
     {{ return(found.columns[0].values() | map('lower') | list if found else []) }}
 {% endmacro %}
 
@@ -109,21 +123,18 @@ create external database if not exists
 {% endmacro %}
 
 {#
-    Spectrum's JSON SerDe matches keys case-insensitively, so `firstName` fills "firstname".
-    Text columns are varchar(max): Spectrum sets a longer value to null (surplus_char_handling),
-    and a plain `varchar` would mean varchar(256).
+    Spectrum reads the raw files as text lines (the sources' row_format, file_format and
+    table_properties), never through its JSON SerDe, which coerced arrays and objects to text, kept
+    one of two duplicate keys and read a malformed line as a row of nulls. So the table's columns
+    are the raw text's, not the keys the source declares (those are documentation and the keys the
+    base model parses, as on Spark): redshift_raw_text_columns().
 #}
-{% macro spectrum_column_type(data_type) %}
-    {% set normalized = (data_type or 'varchar') | lower | trim %}
-    {{ return('varchar(max)' if normalized in ['varchar', 'text', 'string', 'character varying'] else normalized) }}
-{% endmacro %}
-
 {% macro redshift_create_external_table_sql(node) %}
     {% set external = node.external %}
     {% set statement %}
 create external table {{ sparkify.redshift_external_relation(node) }} (
-    {%- for column in node.columns.values() %}
-    "{{ column.name | lower }}" {{ sparkify.spectrum_column_type(column.data_type) }}{{ ',' if not loop.last }}
+    {%- for name, data_type in sparkify.redshift_raw_text_columns() %}
+    "{{ name }}" {{ data_type }}{{ ',' if not loop.last }}
     {%- endfor %}
 )
 {%- if external.partitions %}

@@ -4,9 +4,8 @@
     null on engines whose loaders read only clean files). Typing happens later, in staging, so that a value of the wrong type
     becomes a quarantine reason instead of a failed load.
 
-    `records` is the relation read_new_raw_files gave: on DuckDB one raw text per record, parsed here
-    with DuckDB's JSON functions; on warehouse engines the keys are columns already (COPY, Spectrum's
-    SerDe, Spark's JSON reader), and a record that is not JSON shows as the engine marks it.
+    `records` is the relation read_new_raw_files gave: on DuckDB, Spark and Redshift one raw text per
+    record, parsed here in SQL; on Postgres the loader computed the record columns already.
 #}
 {% macro parse_raw_records(records, keys) %}
     {{ return(adapter.dispatch('parse_raw_records', 'sparkify')(records, keys)) }}
@@ -34,23 +33,74 @@
     from {{ records }}
 {% endmacro %}
 
-{# Redshift: text is varchar(max), as plain varchar is varchar(256) there. #}
+{#
+    Redshift: one raw text per record (redshift__read_new_raw_files), parsed here in SQL as on
+    Spark. can_json_parse guards json_parse (which raises on text that is not JSON); the record is
+    valid when it parses to an object. Each key's value is read from that SUPER value by name,
+    after the table alias as the documentation's examples write it (case-sensitive: the pre-hook
+    raw_json_session_setting turns enable_case_sensitive_identifier on): a string as its text, a
+    number, boolean, array or object as its JSON text, JSON null as null. non_scalar_fields comes
+    from json_typeof.
+
+    Duplicate keys: JSON_PARSE refuses an object with a key written twice unless
+    json_parse_dedup_attributes is on, and then keeps the last value without saying so. The
+    pre-hook turns it on, so that such a record is still a valid object here, and a key the project
+    reads counts as written twice when its quoted name followed by a colon appears twice after `{`
+    or `,` in the raw text (in a string value the quote would be escaped, so never preceded by
+    those). A key of the same name inside a nested object counts too (the record is quarantined as a
+    duplicate instead of as not a single value); a key spelled with \u escapes is not counted.
+#}
 {% macro redshift__parse_raw_records(records, keys) %}
     select
         source_path,
-        cast(null as {{ dbt.type_bigint() }}) as line_number,
-        cast(null as varchar(max)) as raw_text,
-        true as is_valid_json,
-        cast(null as varchar(max)) as decoding_error,
+        line_number,
+        raw_text,
+        is_valid_json,
+        decoding_error,
         file_size,
         file_modified_at,
-        cast(null as {{ dbt.type_string() }}) as non_scalar_fields,
-        false as has_duplicate_keys,
+        case when is_valid_json then nullif(ltrim(
+            {%- for key in keys %}
+            case when json_typeof(judged_records.parsed."{{ key }}") in ('array', 'object') then ', {{ key }}' else '' end
+            {{- " ||" if not loop.last }}
+            {%- endfor %},
+            ', '
+        ), '') end as non_scalar_fields,
+        coalesce(is_valid_json and (
+            {%- for key in keys %}
+            {{ sparkify.redshift_key_count('raw_text', key) }} > 1{{ " or" if not loop.last }}
+            {%- endfor %}
+        ), false) as has_duplicate_keys,
         {%- for key in keys %}
-        cast({{ key | lower }} as varchar(max)) as {{ key | lower }}{{ "," if not loop.last }}
+        case when is_valid_json then
+            case json_typeof(judged_records.parsed."{{ key }}")
+                when 'string' then cast(judged_records.parsed."{{ key }}" as varchar(max))
+                when 'null' then null
+                else json_serialize(judged_records.parsed."{{ key }}")
+            end
+        end as {{ key | lower }}{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ records }}
+    from (
+        select
+            *,
+            coalesce(json_typeof(parsed) = 'object', false) as is_valid_json
+        from (
+            select
+                *,
+                case when can_json_parse(raw_text) then json_parse(raw_text) end as parsed
+            from {{ records }}
+        ) as parsed_records
+    ) as judged_records
 {% endmacro %}
+
+{#
+    How often a key is written as an object key in a JSON text: its quoted name and a colon after
+    `{` or `,` (JSON whitespace between), which no string value holds unescaped. POSIX regex, the
+    same on Redshift and Postgres (where pytests/test_redshift_raw_text.py runs it).
+#}
+{% macro redshift_key_count(text, key) -%}
+    regexp_count({{ text }}, '[{,][[:space:]]*"{{ key }}"[[:space:]]*:')
+{%- endmacro %}
 
 {#
     Spark: one raw text per record (spark__read_new_raw_files), parsed here in SQL as DuckDB does, in

@@ -96,8 +96,13 @@
 {% endmacro %}
 
 {#
-    Redshift: COPY tables carry source_file; Spectrum external tables expose the file as the
-    pseudo-columns "$path" and "$size", which `select *` leaves out, so they are named here.
+    Redshift: both raw paths hold each line as text (macros/redshift/raw_text_lines.sql), parsed in
+    SQL by redshift__parse_raw_records as on Spark. The COPY tables name the file in source_file and
+    a file is known by its path alone (COPY never reloads a file it loaded); Spectrum names it in the
+    pseudo-columns "$path" and "$size", which `select *` leaves out. Neither can say which line of
+    its file a row is: line_number is null on Redshift. Song files are one JSON object each: the
+    file's one non-blank line is its record; a file of several (pretty-printed JSON) cannot be
+    joined in order, and is quarantined saying so.
 #}
 {% macro redshift__read_new_raw_files(source_relation, unit) %}
     {% set mode = var('redshift_raw_path', 'spectrum') %}
@@ -106,24 +111,70 @@
             "var redshift_raw_path must be 'spectrum' or 'copy', got '" ~ mode ~ "'"
         ) %}
     {% endif %}
-    {% if mode == 'copy' %}
-        {{ return(sparkify.default__read_new_raw_files(source_relation, unit)) }}
-    {% endif %}
+    {% set path = 'raw.source_file' if mode == 'copy' else 'raw."$path"' %}
     (
-        select
-            raw.*,
-            cast(raw."$path" as varchar(max)) as source_path,
-            cast(raw."$size" as {{ dbt.type_bigint() }}) as file_size,
-            cast(null as {{ dbt.type_timestamp() }}) as file_modified_at
-        from {{ source_relation }} as raw
-        {% if is_incremental() %}
-        where not exists (
-            select 1
-            from {{ this }} as ingested
-            where
-                ingested.source_file = {{ sparkify.path_below_raw_data('raw."$path"', source_relation.identifier) }}
-                and ingested.file_size = raw."$size"
+        with
+
+        raw_lines as (
+
+            select
+                cast({{ path }} as varchar(max)) as source_path,
+                {% if mode == 'copy' -%}
+                cast(null as {{ dbt.type_bigint() }}) as file_size,
+                {%- else -%}
+                cast(raw."$size" as {{ dbt.type_bigint() }}) as file_size,
+                {%- endif %}
+                cast(null as {{ dbt.type_timestamp() }}) as file_modified_at,
+                {{ sparkify.redshift_raw_line_text('raw.raw_line', 'raw.beyond_delimiter') }} as raw_text,
+                {{ sparkify.redshift_raw_line_decoding_error('raw.raw_line', 'raw.beyond_delimiter') }} as decoding_error
+            from {{ source_relation }} as raw
+            {% if is_incremental() %}
+            where not exists (
+                select 1
+                from {{ this }} as ingested
+                where
+                    ingested.source_file = {{ sparkify.path_below_raw_data(path, source_relation.identifier) }}
+                    {%- if mode == 'spectrum' %}
+                    and ingested.file_size = raw."$size"
+                    {%- endif %}
+            )
+            {% endif %}
+
         )
+
+        {% if unit == 'line' %}
+        select
+            source_path,
+            cast(null as {{ dbt.type_bigint() }}) as line_number,
+            raw_text,
+            decoding_error,
+            file_size,
+            file_modified_at
+        from raw_lines
+        {% else %}
+        select
+            source_path,
+            cast(1 as {{ dbt.type_bigint() }}) as line_number,
+            case when text_lines <= 1 then coalesce(record_text, '') end as raw_text,
+            case
+                when text_lines > 1
+                    then 'a song file of ' || cast(text_lines as varchar(20)) || ' lines: Redshift reads files line by line'
+                        || ' and cannot join the lines in their order'
+                else record_error
+            end as decoding_error,
+            file_size,
+            file_modified_at
+        from (
+            select
+                source_path,
+                max(file_size) as file_size,
+                max(file_modified_at) as file_modified_at,
+                count(case when trim(raw_text) <> '' then 1 end) as text_lines,
+                max(case when trim(raw_text) <> '' then raw_text end) as record_text,
+                max(case when trim(raw_text) <> '' then decoding_error end) as record_error
+            from raw_lines
+            group by source_path
+        ) as song_files
         {% endif %}
     ) as new_raw_files
 {% endmacro %}

@@ -1,11 +1,13 @@
 {#
     dbt run-operation load_raw_data [--args '{tables: [log_data], max_errors: 10}']
 
-    COPY the raw JSON below the var raw_data (an s3:// URL) into Redshift tables
-    <raw_schema>.log_data and <raw_schema>.song_data, for builds with redshift_raw_path: copy.
-    Logs are mapped to columns by the project's JSONPaths file (var log_jsonpaths, by default
-    <raw_data>/log_json_path.json - upload redshift/jsonpaths/log_json_path.json there), songs with
-    FORMAT AS JSON 'auto'. The S3 reads use the role in the var iam_role.
+    COPY the raw files below the var raw_data (an s3:// URL) into Redshift tables
+    <raw_schema>.log_data and <raw_schema>.song_data, for builds with redshift_raw_path: copy. Every
+    line is loaded as text (macros/redshift/raw_text_lines.sql: fields split at 0x01, which valid
+    JSON never holds raw; a longer line cut at 65535 bytes; bytes that are not UTF-8 replaced by
+    0x1A), never parsed by COPY: the base models parse it (redshift__parse_raw_records), so that
+    arrays, objects, duplicate keys and malformed lines are quarantined with a reason, as on the
+    other engines, instead of coerced or rejected by COPY. The S3 reads use the role in var iam_role.
 
     source_file: COPY cannot say which file a row came from, so every file gets a COPY of its own
     into a scratch table, and the rows move on with the file's URL as source_file. The file list
@@ -17,12 +19,15 @@
     loaded no rows; a file in the ledger is skipped, so a run repeated or resumed after a failure
     loads only what is missing, and a file of rejected records alone is not copied (nor its errors
     kept) again on every run. Each file lands whole or not at all. forget_raw_file removes a file
-    from the COPY table and the ledger, so the next run copies it again.
+    from the COPY table and the ledger, so the next run copies it again. A COPY table of the shape
+    earlier versions made (one column per JSON key) is dropped with its ledger entries, so that
+    every file is copied again as text lines.
 
-    Load errors: every COPY runs with MAXERROR 100000 (Redshift's ceiling) so that it never fails
-    half-explained; the macro reads the file's rejected records from SYS_LOAD_ERROR_DETAIL, prints
-    each of them, and loads the file only if there are at most max_errors (var load_max_errors,
-    default 0); the tolerated ones are kept in <raw_schema>.load_errors.
+    Load errors (rare now: a line with two 0x01 bytes, a NUL byte): every COPY runs with MAXERROR
+    100000 (Redshift's ceiling) so that it never fails half-explained; the macro reads the file's
+    rejected records from SYS_LOAD_ERROR_DETAIL, prints each of them, and loads the file only if
+    there are at most max_errors (var load_max_errors, default 0); the tolerated ones are kept in
+    <raw_schema>.load_errors.
 #}
 {% macro load_raw_data(tables=none, max_errors=none) %}
     {{ return(adapter.dispatch('load_raw_data', 'sparkify')(tables, max_errors)) }}
@@ -63,7 +68,6 @@
     {% set limit = (max_errors if max_errors is not none else var('load_max_errors', 0)) | int %}
     {% set base = raw_data.rstrip('/') %}
     {% set schema = var('raw_schema', 'sparkify_raw') %}
-    {% set jsonpaths = var('log_jsonpaths', base ~ '/log_json_path.json') %}
     {% set credentials -%}
         iam_role '{{ iam_role }}'
         {%- if var('s3_region', none) %} region '{{ var('s3_region') }}'{% endif %}
@@ -73,45 +77,27 @@
     {% do run_query(sparkify.redshift_load_errors_ddl(schema)) %}
     {% do run_query(sparkify.redshift_loaded_files_ddl(schema)) %}
     {% for table in tables %}
-        {% set format = "format as json '" ~ jsonpaths ~ "'" if table == 'log_data' else "format as json 'auto'" %}
         {% do sparkify.redshift_copy_new_files(
-            schema, table, sparkify.raw_table_columns(table), base ~ '/' ~ table ~ '/', format, credentials, limit
+            schema, table, sparkify.redshift_raw_text_columns(), base ~ '/' ~ table ~ '/',
+            sparkify.redshift_copy_text_format(), credentials, limit
         ) %}
     {% endfor %}
 {% endmacro %}
 
 
 {#
-    The columns of a raw COPY table as the sparkify source declares them (lower-case name, type),
-    logs in the order of the JSONPaths file, i.e. of log_event_keys().
+    How COPY reads a raw file: each line one record, split into the two text columns at 0x01
+    (FILLRECORD: a line without one leaves the second null, EMPTYASNULL), a longer line cut to the
+    column (TRUNCATECOLUMNS) and bytes that are not UTF-8 replaced by 0x1A (ACCEPTINVCHARS), so that
+    no line is rejected for its content; the base model quarantines such lines with their reason.
+    Placed last in the COPY, flags last: COPY takes its parameters in any order, sqlglot reads
+    flags only at the end.
 #}
-{% macro raw_table_columns(table) %}
-    {% set nodes = graph.sources.values() | selectattr('source_name', 'equalto', 'sparkify')
-        | selectattr('name', 'equalto', table) | list %}
-    {% if nodes | length != 1 %}
-        {% do exceptions.raise_compiler_error("load_raw_data: no source sparkify." ~ table ~ " in the project") %}
-    {% endif %}
-    {# text as varchar(max), as on Spectrum: plain varchar is varchar(256) on Redshift, and COPY
-       would reject a longer value (an HTML location written twice-encoded comes close) #}
-    {% set declared = {} %}
-    {% for column in nodes[0].columns.values() %}
-        {% set data_type = (column.data_type or 'varchar') | lower | trim %}
-        {% do declared.update({
-            column.name | lower: 'varchar(max)' if data_type in ['varchar', 'text', 'character varying'] else data_type
-        }) %}
-    {% endfor %}
-    {% set order = sparkify.log_event_keys() if table == 'log_data' else sparkify.song_record_keys() %}
-    {% set columns = [] %}
-    {% for key in order %}
-        {% if (key | lower) not in declared %}
-            {% do exceptions.raise_compiler_error(
-                "load_raw_data: source sparkify." ~ table ~ " declares no column " ~ key
-                ~ " that the COPY column list needs"
-            ) %}
-        {% endif %}
-        {% do columns.append((key | lower, declared[key | lower])) %}
-    {% endfor %}
-    {{ return(columns) }}
+{% macro redshift_copy_text_format() %}
+    {{ return(
+        "delimiter '\\001' acceptinvchars as '" ~ sparkify.redshift_replacement_char()
+        ~ "' fillrecord emptyasnull truncatecolumns"
+    ) }}
 {% endmacro %}
 
 
@@ -151,10 +137,10 @@
         copy {{ scratch }} ({% for name, _ in columns %}{{ adapter.quote(name) }}{{ ", " if not loop.last }}{% endfor %})
         from '{{ location | replace("'", "''") }}'
         {{ credentials }}
-        {{ format }}
         maxerror 100000
         compupdate off
         statupdate off
+        {{ format }}
     {% endcall %}
     {% set found = run_query(
         "select query_id, loaded_rows from sys_load_history where session_id = pg_backend_pid()"
@@ -189,6 +175,25 @@
     {% set ledger = adapter.quote(schema) ~ '.loaded_files' %}
     {% set scratch = adapter.quote('sparkify_copy_' ~ table) %}
     {% set column_list %}{% for name, _ in columns %}{{ adapter.quote(name) }}, {% endfor %}{% endset %}
+    {#
+        a COPY table of an earlier shape (one column per JSON key, filled by FORMAT AS JSON) is
+        dropped with its ledger entries, so that this run copies every file again as text lines
+        (the base models then need one --full-refresh; CHANGELOG)
+    #}
+    {% set existing = adapter.get_relation(database=target.database, schema=schema, identifier=table) %}
+    {% set existing_names = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list
+        if existing is not none else [] %}
+    {% if existing_names and columns[0][0] not in existing_names %}
+        {{ log(table ~ ": " ~ target_relation ~ " holds JSON columns of an earlier version: dropped, every"
+            ~ " file is copied again as text lines", info=true) }}
+        {% call statement('drop_old_raw_table') %}
+            drop table {{ target_relation }}
+        {% endcall %}
+        {% call statement('forget_old_loads') %}
+            delete from {{ ledger }} where table_name = '{{ table }}'
+        {% endcall %}
+        {% do adapter.commit() %}
+    {% endif %}
     {% call statement('create_raw_table') %}
         create table if not exists {{ target_relation }} (
             {%- for name, data_type in columns %}
