@@ -18,12 +18,12 @@
 {% endmacro %}
 
 {#
-    Engines whose raw relation already names the file (Postgres and Redshift COPY tables carry a
-    source_file column): new and changed files are filtered against the base model itself.
-    sparkify-load-postgres also writes each file's file_size and file_modified_at on its rows and
-    reloads a file that changed, so there a file is new unless the base model holds the same path,
-    size and modification time. Redshift's COPY tables (load_raw_data) have neither column: there a
-    file is known by its path alone, as COPY never reloads a file it loaded.
+    Engines whose raw relation already names the file (Postgres's loaded tables carry a
+    source_file column; Redshift has its own reader below): new and changed files are filtered
+    against the base model itself. sparkify-load-postgres also writes each file's file_size and
+    file_modified_at on its rows and reloads a file that changed, so there a file is new unless the
+    base model holds the same path, size and modification time; a table without those columns
+    knows a file by its path alone.
     sparkify-load-postgres loads every line with its record columns (line_number, raw_text,
     is_valid_json, decoding_error, non_scalar_fields, has_duplicate_keys, computed as DuckDB computes
     them), and an empty log file as the one row that stands for it (line 0, no text), as DuckDB's
