@@ -17,7 +17,15 @@ import pytest
 
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
-from pytests.hostile_cases import CASE_NAMES, NOTES_FILE, cases, deliver, write_clean_equivalent
+from pytests.hostile_cases import (
+    CASE_NAMES,
+    NOTES_FILE,
+    as_line,
+    cases,
+    deliver,
+    event_lines,
+    write_clean_equivalent,
+)
 from pytests.mart_compare import (
     diff_marts,
     diff_states,
@@ -139,3 +147,31 @@ def test_a_file_not_read_makes_the_build_warn(tmp_path: Path, sample: Path) -> N
     project = DbtProject(work_dir=tmp_path / "dbt", raw_data=raw)
     result = project.dbt("build", "--select", "raw_files_not_read+")
     assert "WARN=1" in result.output
+
+
+def test_colliding_play_keys_keep_every_build_green(tmp_path: Path, sample: Path) -> None:
+    """Two plays with one user, session, item and ts but other songs: the later (larger event_key)
+    is quarantined as a conflicting duplicate, and the data tests pass on this build and the next
+    (row_count_matches once counted the quarantined play and stayed red)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(sample, raw)
+    first, second = event_lines(raw, 990101, 2)
+    second = dict(second, itemInSession=first["itemInSession"], ts=first["ts"])
+    assert second["song"] != first["song"]
+    day = sorted((raw / "log_data").glob("*/*/*.json"))[0]
+    (day.parent / "colliding-plays.json").write_text(as_line(first) + "\n" + as_line(second) + "\n")
+    project = DbtProject(work_dir=tmp_path / "dbt", raw_data=raw)
+    build = ("build", "--exclude-resource-type", "unit_test")
+    project.dbt(*build)
+    db = project.duckdb_path
+    quarantined = rows(
+        db,
+        "select rejection_reason from main.quarantined_records "
+        "where source_file like '%colliding-plays.json'",
+    )
+    assert [reason for (reason,) in quarantined] == [
+        "conflicting duplicate: another play has the same userId, sessionId, itemInSession and ts"
+    ]
+    plays = rows(db, f"select count(*) from main.songplays where session_id = {first['sessionId']}")
+    assert plays == [(1,)]
+    project.dbt(*build)

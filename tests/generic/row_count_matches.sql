@@ -1,8 +1,9 @@
 {#
-    The model has exactly as many rows as `compare_model` has rows matching `compare_where`.
+    The model has exactly as many rows as `compare_model` has rows matching `compare_where`, less
+    the rows of `minus_model` (rows of compare_model that a later rule sets aside) when given.
     Fails with one row showing both counts.
 #}
-{% test row_count_matches(model, compare_model, compare_where='1 = 1') %}
+{% test row_count_matches(model, compare_model, compare_where='1 = 1', minus_model=none) %}
 
 with
 
@@ -12,10 +13,28 @@ model_rows as (
 
 ),
 
-expected_rows as (
+compared_rows as (
 
     select count(*) as row_count from {{ compare_model }}
     where {{ compare_where }}
+
+),
+
+set_aside_rows as (
+
+    {% if minus_model is not none -%}
+    select count(*) as row_count from {{ minus_model }}
+    {%- else -%}
+    select 0 as row_count
+    {%- endif %}
+
+),
+
+expected_rows as (
+
+    select compared_rows.row_count - set_aside_rows.row_count as row_count
+    from compared_rows
+    cross join set_aside_rows
 
 ),
 
