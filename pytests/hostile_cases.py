@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,8 @@ def cases(raw: Path) -> dict[str, Case]:
     upper, upper_bytes = fresh(990008)
     gz, gz_bytes = fresh(990009)
     gzj, gzj_bytes = fresh(990010)
+    trailing = [as_line(e) for e in event_lines(raw, 990011, 6)]
+    truncated, truncated_data, truncated_lines = truncated_gzip(event_lines(raw, 990012, 24))
     return {
         "latin1_byte_in_a_line": Case(
             "log_data/2018/11/hostile-latin1.json",
@@ -127,7 +130,47 @@ def cases(raw: Path) -> dict[str, Case]:
         ),
         # listed as not read, and yet ingested as the one row that stands for it: 0 lines accounted
         "empty_log_file": Case("log_data/2018/11/hostile-empty.json", b"", 0, not_read="empty file"),
+        # a line is one JSON object: text, or a second object, after its closing brace is malformed
+        "text_after_the_closing_brace": Case(
+            "log_data/2018/11/hostile-trailing.json",
+            "".join(
+                line + "\n"
+                for line in [
+                    trailing[0],
+                    trailing[1] + " x",
+                    trailing[2] + '{"b":2}',
+                    trailing[3] + ' {"b":2}',
+                    trailing[4] + " x}",
+                    trailing[5],
+                ]
+            ).encode(),
+            lines=6,
+            quarantined={line: "malformed JSON" for line in (2, 3, 4, 5)},
+            clean_lines=[trailing[0], trailing[5]],
+        ),
+        # the lines before the damage load; the line cut by it is quarantined, naming the damage
+        "truncated_gzip_file": Case(
+            "log_data/2018/11/hostile-truncated.json.gz",
+            truncated_data,
+            lines=truncated_lines,
+            quarantined={truncated_lines: "not readable as text: gzip data damaged"},
+            clean_lines=truncated,
+        ),
     }
+
+
+def truncated_gzip(events: list[dict]) -> tuple[list[str], bytes, int]:
+    """The events gzipped and cut inside a line: (the whole lines before the cut, bytes, line count)."""
+    lines = [as_line(e) for e in events]
+    whole = gzip.compress("".join(line + "\n" for line in lines).encode(), mtime=0)
+    for cut in range(len(whole) // 2, len(whole)):
+        data = whole[:cut]
+        readable = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16).decompress(data)
+        # cut inside a line, after at least one whole line: what both engines must agree on
+        if readable.count(b"\n") >= 1 and not readable.endswith(b"\n"):
+            whole_lines = readable.count(b"\n")
+            return lines[:whole_lines], data, whole_lines + 1
+    raise AssertionError("no cut inside a line")
 
 
 CASE_NAMES = (
@@ -145,6 +188,8 @@ CASE_NAMES = (
     "log_file_directly_in_log_data",
     "song_file_at_another_depth",
     "empty_log_file",
+    "text_after_the_closing_brace",
+    "truncated_gzip_file",
 )
 
 

@@ -65,6 +65,10 @@ def spark_only_cases(raw: Path) -> dict[str, Case]:
     object_value = as_line(dict(json.loads(strict[3]), artist={"name": "Cat Stevens"}))
     # a string that only looks like an array is a string: it loads
     looks_like_array = as_line(dict(json.loads(strict[4]), song="[Untitled]"))
+    # a value the project reads, well over the 20,000,000 characters json_tuple's Jackson reads
+    # (20,000,001 still parsed; a long value under a key not read is skipped unread): DuckDB loads it
+    long_value = [as_line(e) for e in event_lines(raw, 990104, 3)]
+    over_limit = as_line(dict(json.loads(long_value[1]), song="x" * 21_000_000))
     blank = [as_line(e) for e in event_lines(raw, 990102, 2)]
     plain = [as_line(e) for e in event_lines(raw, 990103, 2)]
     return {
@@ -96,6 +100,13 @@ def spark_only_cases(raw: Path) -> dict[str, Case]:
         ),
         "text_file_beside_the_logs": Case(
             "log_data/notes.txt", b"not data", not_read="not a .json or .json.gz file"
+        ),
+        "value_over_20_million_characters": Case(
+            "log_data/2018/11/hostile-huge-value.json",
+            "".join(line + "\n" for line in [long_value[0], over_limit, long_value[2]]).encode(),
+            lines=3,
+            quarantined={2: "not readable as text: a value over 20,000,000 characters"},
+            clean_lines=[long_value[0], long_value[2]],
         ),
     }
 
@@ -181,6 +192,7 @@ SPARK_ONLY_NAMES = (
     "blank_line_and_windows_line_ends",
     "plain_text_under_json_gz_name",
     "text_file_beside_the_logs",
+    "value_over_20_million_characters",
 )
 
 

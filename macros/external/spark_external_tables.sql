@@ -68,6 +68,15 @@
         comment '{{ (node.description or "") | replace("\\", "\\\\") | replace("'", "\\'") | trim }}'
     {%- endset -%}
 
+    {%- set gzip_listing = sparkify_spark_gzip_listing_relation(relation) -%}
+    {%- set gzip_listing_ddl -%}
+        create table {{ gzip_listing }}
+        using binaryFile
+        options ('recursiveFileLookup' = 'true', 'pathGlobFilter' = '{{ sparkify_spark_raw_file_glob(gzip_only=true) }}')
+        location '{{ location }}'
+        comment 'The .json.gz files below {{ location | replace("\\", "\\\\") | replace("'", "\\'") }}: their gzip trailers (spark__read_new_raw_files)'
+    {%- endset -%}
+
     {%- set listing = sparkify_spark_file_listing_relation(relation) -%}
     {%- set listing_ddl -%}
         create table {{ listing }}
@@ -91,8 +100,10 @@
     {%- endif -%}
     {%- do run_query('drop table if exists ' ~ relation) -%}
     {%- do run_query('drop table if exists ' ~ listing) -%}
+    {%- do run_query('drop table if exists ' ~ gzip_listing) -%}
     {%- do run_query(ddl) -%}
     {%- do run_query(listing_ddl) -%}
+    {%- do run_query(gzip_listing_ddl) -%}
     {%- do log("stage_external_sources: " ~ relation ~ " over " ~ location, info=true) -%}
 {% endmacro %}
 
@@ -107,10 +118,23 @@
 {% endmacro %}
 
 {#
-    The file names Spark reads, as a Hadoop glob on the name: .json or .json.gz in any letter case,
-    the rule raw_file_not_read_reason states for DuckDB. Spark's file listing itself never returns
-    names starting with `.` or `_` (Hadoop's hidden files) nor empty files (docs/spark.md).
+    A third table per source, `<table>_gzip_files` (binaryFile over the .json.gz files only): the
+    reader checks each one's gzip trailer against the lines read (spark__read_new_raw_files), and
+    reads no other file's bytes for it.
 #}
-{% macro sparkify_spark_raw_file_glob() %}
+{% macro sparkify_spark_gzip_listing_relation(relation) %}
+    {{- return(relation.incorporate(path={'identifier': relation.identifier ~ '_gzip_files'})) -}}
+{% endmacro %}
+
+{#
+    The file names Spark reads, as a Hadoop glob on the name: .json or .json.gz in any letter case,
+    the rule raw_file_not_read_reason states for DuckDB (gzip_only: the .json.gz ones). Spark's file
+    listing itself never returns names starting with `.` or `_` (Hadoop's hidden files) nor empty
+    files (docs/spark.md).
+#}
+{% macro sparkify_spark_raw_file_glob(gzip_only=false) %}
+    {%- if gzip_only -%}
+        {{- return('*.[jJ][sS][oO][nN].[gG][zZ]') -}}
+    {%- endif -%}
     {{- return('*.{[jJ][sS][oO][nN],[jJ][sS][oO][nN].[gG][zZ]}') -}}
 {% endmacro %}

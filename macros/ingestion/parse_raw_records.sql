@@ -110,6 +110,19 @@
     are lenient or cannot tell: on a record with a raw control character (Jackson takes one inside
     a string, DuckDB does not) and on a value whose text starts like an array or object (a string
     "[x]" is a string). Parsing every record into a variant measured about twice as slow.
+
+    Both streaming parsers (and try_parse_json) stop at the end of the first object and ignore what
+    follows it ({"a":1} x, {"a":1}{"b":2}); DuckDB refuses such a line. Valid flat JSON holds a `}`
+    before its last one only inside a string or a nested value, so only a line whose single `}` is
+    not its last character (the cheap test) is parsed again, wrapped twice: as [line] (a second
+    value, or text, after the object makes the array fail or hold two elements; a `]` closes it
+    early) and as {"k":line} (a `}` closes that early, anything else but a comma fails it).
+
+    Jackson, under json_tuple, reads no string value over 20,000,000 characters (its
+    StreamReadConstraints) under a key asked for (a value under another key is skipped unread,
+    whatever its length): json_tuple then gives no field at all, while json_object_keys still lists
+    the keys. Such a line is named in decoding_error, so it is quarantined for what it is rather
+    than as an event without its fields (DuckDB loads it).
 #}
 {% macro spark__parse_raw_records(records, keys) %}
     select
@@ -117,7 +130,13 @@
         line_number,
         raw_text,
         is_valid_json,
-        decoding_error,
+        case
+            when decoding_error is not null then decoding_error
+            when
+                length(raw_text) > 20000000 and is_valid_json and size(key_names_read) > 0
+                and coalesce({% for key in keys %}field_{{ loop.index }}{{ ", " if not loop.last }}{% endfor %}) is null
+                then 'a value over 20,000,000 characters, too long for the JSON functions of Spark'
+        end as decoding_error,
         file_size,
         file_modified_at,
         case when is_valid_json then nullif(concat_ws(', '
@@ -145,6 +164,14 @@
                 not raw_text rlike '[\\x00-\\x1f]'
                 or try_parse_json(raw_text) is not null
                 or size(key_names) > size(array_distinct(key_names))
+            )
+            -- nothing after the object: its one `}` ends the line, or both wrappings parse
+            and (
+                raw_text rlike '^[^}]*\\}\\s*$'
+                or (
+                    json_array_length(concat('[', raw_text, ']')) = 1
+                    and json_object_keys(concat('{"k":', raw_text, '}')) is not null
+                )
             ) as is_valid_json
         from (
             select

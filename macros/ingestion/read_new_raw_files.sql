@@ -194,6 +194,14 @@
     pieces and decoded in SQL; gzip bytes under a name Spark does not decompress are not read here
     (raw_files_not_read lists them). Bytes that are not UTF-8 stay in their line, which is then
     quarantined with decoding_error (the text shows them as U+FFFD): one bad line, never the build.
+
+    A damaged .gz log file (truncated, corrupt) is read up to the damage and the rest skipped
+    without a word (ignoreCorruptFiles; the partial line at the damage is dropped too). Its gzip
+    trailer says what a whole file holds: the last 4 bytes are the uncompressed size mod 2^32
+    (RFC 1952 ISIZE), read from the `<table>_gzip_files` table (binaryFile over the .json.gz files
+    only). Where the lines read (each with its \n; the last may lack it) do not add up to it, one
+    more line after them stands for the damage, text unknown, named in decoding_error as DuckDB
+    names it ('gzip data damaged ...'): cut inside a line, that is the line DuckDB quarantines.
 #}
 {% macro spark__read_new_raw_files(source_relation, unit) %}
     {% set first_bytes = "hex(substring(cast(value as binary), 1, 2))" %}
@@ -313,11 +321,64 @@
             -- the empty piece after a final newline is no line
             where not (piece_number = piece_count - 1 and piece = '')
 
+        ),
+
+        gzip_trailers as (
+
+            -- _metadata, as for the lines: binaryFile's own path column is not URL-encoded
+            select
+                _metadata.file_path as source_path,
+                _metadata.file_size as file_size,
+                _metadata.file_modification_time as file_modified_at,
+                -- ISIZE: little-endian, so the 4 bytes reversed read as one hex number
+                cast(conv(hex(reverse(substring(content, -4, 4))), 16, 10) as bigint) as size_in_trailer
+            from {{ sparkify_spark_gzip_listing_relation(source_relation) }}
+            where hex(substring(content, 1, 2)) = '1F8B'
+
+        ),
+
+        gzip_lines_read as (
+
+            select
+                source_path,
+                file_size,
+                file_modified_at,
+                count(*) as lines_read,
+                sum(octet_length(value) + 1) as bytes_read
+            from numbered_lines
+            where lower(source_path) like '%.gz'
+            group by source_path, file_size, file_modified_at
+
+        ),
+
+        damaged_gzip_lines as (
+
+            select
+                coalesce(gzip_lines_read.source_path, gzip_trailers.source_path) as source_path,
+                coalesce(gzip_lines_read.lines_read, 0) + 1 as line_number,
+                cast(null as string) as raw_text,
+                concat(
+                    'gzip data damaged (its trailer gives ', gzip_trailers.size_in_trailer,
+                    ' bytes mod 2^32, the lines read hold ', coalesce(gzip_lines_read.bytes_read, 0),
+                    '); the text after the lines read is lost'
+                ) as decoding_error,
+                coalesce(gzip_lines_read.file_size, gzip_trailers.file_size) as file_size,
+                coalesce(gzip_lines_read.file_modified_at, gzip_trailers.file_modified_at) as file_modified_at
+            from gzip_trailers
+            left join gzip_lines_read
+                on gzip_trailers.source_path = gzip_lines_read.source_path
+            -- a file that does not end in a newline has one \n fewer than counted
+            where
+                pmod(coalesce(gzip_lines_read.bytes_read, 0), 4294967296) <> gzip_trailers.size_in_trailer
+                and pmod(coalesce(gzip_lines_read.bytes_read, 0) - 1, 4294967296) <> gzip_trailers.size_in_trailer
+
         )
 
         select * from utf8_lines
         union all
         select * from utf16_lines
+        union all
+        select * from damaged_gzip_lines
         {% else %}
         select
             source_path,
