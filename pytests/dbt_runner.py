@@ -7,6 +7,7 @@ partial parsing and manifests clobber each other; every DbtProject gets private 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,24 @@ class DbtResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+    def failure_report(self, tail_chars: int = 4000) -> str:
+        """The output's error lines, then its tail.
+
+        A JVM stack trace fills any tail; the exception's own line (and each "Caused by") is what
+        tells a failure apart, so it is kept wherever it stands in the output.
+        """
+        errors: list[str] = []
+        for line in self.output.splitlines():
+            if _ERROR_LINE.search(line) and not _STACK_FRAME.match(line) and line not in errors:
+                errors.append(line)
+        head = "\n".join(line[:500] for line in errors[:40])
+        return f"error lines:\n{head}\n--- last {tail_chars} characters:\n{self.output[-tail_chars:]}"
+
+
+# "Database Error in model x", "java.lang.StackOverflowError", "Caused by: ...Exception: ..."
+_ERROR_LINE = re.compile(r"\b(Error|Exception|Caused by)\b|[A-Za-z]+(Error|Exception)\b")
+_STACK_FRAME = re.compile(r"^\s*(at |\.\.\. \d+ more)")
 
 
 @dataclass
@@ -87,5 +106,5 @@ class DbtProject:
         )
         result = DbtResult(command, completed.returncode, completed.stdout + completed.stderr)
         if check and not result.ok:
-            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
+            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.failure_report()}")
         return result

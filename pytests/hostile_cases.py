@@ -75,6 +75,8 @@ def cases(raw: Path) -> dict[str, Case]:
     gzj, gzj_bytes = fresh(990010)
     trailing = [as_line(e) for e in event_lines(raw, 990011, 6)]
     truncated, truncated_data, truncated_lines = truncated_gzip(event_lines(raw, 990012, 24))
+    # cut before the end of its deflate data: no whole JSON object survives, and the trailer is gone
+    truncated_song = gzip.compress(as_line(dict(song, song_id="SOHOSTILE0000003")).encode(), mtime=0)[:-12]
     return {
         "latin1_byte_in_a_line": Case(
             "log_data/2018/11/hostile-latin1.json",
@@ -156,6 +158,12 @@ def cases(raw: Path) -> dict[str, Case]:
             quarantined={truncated_lines: "not readable as text: gzip data damaged"},
             clean_lines=truncated,
         ),
+        # a song file's one record is the whole file: the damaged file is quarantined, named
+        "truncated_gzip_song_file": Case(
+            "song_data/Z/Z/Z/TRHOSTILE000003.json.gz",
+            truncated_song,
+            song_reason="not readable as text: gzip data damaged",
+        ),
     }
 
 
@@ -190,6 +198,7 @@ CASE_NAMES = (
     "empty_log_file",
     "text_after_the_closing_brace",
     "truncated_gzip_file",
+    "truncated_gzip_song_file",
 )
 
 

@@ -117,5 +117,5 @@ class ProjectCopy(DbtProject):
         )
         result = DbtResult(command, completed.returncode, completed.stdout + completed.stderr)
         if check and not result.ok:
-            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
+            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.failure_report()}")
         return result

@@ -157,7 +157,7 @@ class SparkDbtProject(DbtProject):
         success, output = self._request("dbt", (command, env or {}))
         result = DbtResult(["dbt", *command], 0 if success else 1, output)
         if check and not result.ok:
-            raise AssertionError(f"dbt {' '.join(args)} on Spark failed:\n{result.output[-6000:]}")
+            raise AssertionError(f"dbt {' '.join(args)} on Spark failed:\n{result.failure_report()}")
         return result
 
     def sql(self, query: str) -> list[dict[str, Any]]:

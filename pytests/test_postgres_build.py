@@ -24,7 +24,7 @@ from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb_marts, read_warehouse_state
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
-from pytests.raw_delivery import log_files
+from pytests.raw_delivery import empty_file_accounting, log_files
 from sparkify_tools.loaders.postgres import file_version
 
 # a real server, and many builds
@@ -462,16 +462,7 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
     result = incremental.dbt("build")
 
     assert query(postgres_server, plays)[0]["n"] == plays_before - plays_of_emptied
-    assert query(postgres_server, accounting) == [
-        {
-            "source_file": emptied,
-            "lines_read": 0,
-            "song_plays": 0,
-            "other_events": 0,
-            "duplicates": 0,
-            "quarantined": 0,
-        }
-    ]
+    assert query(postgres_server, accounting) == [empty_file_accounting(emptied)]
     quarantined = f"select * from {schema}.quarantined_records where source_file = '{emptied}'"
     assert query(postgres_server, quarantined) == []
     assert query(postgres_server, f"select source_file, reason from {schema}.raw_files_not_read") == [

@@ -202,10 +202,23 @@
     only). Where the lines read (each with its \n; the last may lack it) do not add up to it, one
     more line after them stands for the damage, text unknown, named in decoding_error as DuckDB
     names it ('gzip data damaged ...'): cut inside a line, that is the line DuckDB quarantines.
+    A damaged .gz song file yields no row at all (its one record is the whole file): the same
+    trailer check makes one row stand for it, text unknown, with that decoding_error.
 #}
 {% macro spark__read_new_raw_files(source_relation, unit) %}
     {% set first_bytes = "hex(substring(cast(value as binary), 1, 2))" %}
     {% set not_utf8 = "'not UTF-8 text: byte(s) that are not UTF-8, shown as U+FFFD'" %}
+    {% set gzip_trailers %}
+            -- _metadata, as for the lines: binaryFile's own path column is not URL-encoded
+            select
+                _metadata.file_path as source_path,
+                _metadata.file_size as file_size,
+                _metadata.file_modification_time as file_modified_at,
+                -- ISIZE: little-endian, so the 4 bytes reversed read as one hex number
+                cast(conv(hex(reverse(substring(content, -4, 4))), 16, 10) as bigint) as size_in_trailer
+            from {{ sparkify_spark_gzip_listing_relation(source_relation) }}
+            where hex(substring(content, 1, 2)) = '1F8B'
+    {%- endset %}
     (
         {% if unit == 'line' %}
         with
@@ -325,15 +338,7 @@
 
         gzip_trailers as (
 
-            -- _metadata, as for the lines: binaryFile's own path column is not URL-encoded
-            select
-                _metadata.file_path as source_path,
-                _metadata.file_size as file_size,
-                _metadata.file_modification_time as file_modified_at,
-                -- ISIZE: little-endian, so the 4 bytes reversed read as one hex number
-                cast(conv(hex(reverse(substring(content, -4, 4))), 16, 10) as bigint) as size_in_trailer
-            from {{ sparkify_spark_gzip_listing_relation(source_relation) }}
-            where hex(substring(content, 1, 2)) = '1F8B'
+            {{ gzip_trailers }}
 
         ),
 
@@ -380,43 +385,94 @@
         union all
         select * from damaged_gzip_lines
         {% else %}
-        select
-            source_path,
-            cast(1 as bigint) as line_number,
-            case
-                when is_utf16 then decode(repaired, 'UTF-16')
-                -- a UTF-8 byte-order mark is no part of the JSON
-                else regexp_replace(make_valid_utf8(value), '^\uFEFF', '')
-            end as raw_text,
-            case
-                when is_utf16 and hex(repaired) <> array_join(units, '')
-                    then 'not UTF-16 text: unpaired surrogate(s), shown as U+FFFD'
-                when not is_utf16 and not is_valid_utf8(value) then {{ not_utf8 }}
-            end as decoding_error,
-            file_size,
-            file_modified_at
-        from (
+        with
+
+        song_files as (
+
             select
-                *,
-                case when is_utf16 then {{ sparkify.spark_utf16_repaired('units') }} end as repaired
+                source_path,
+                cast(1 as bigint) as line_number,
+                case
+                    when is_utf16 then decode(repaired, 'UTF-16')
+                    -- a UTF-8 byte-order mark is no part of the JSON
+                    else regexp_replace(make_valid_utf8(value), '^\uFEFF', '')
+                end as raw_text,
+                case
+                    when is_utf16 and hex(repaired) <> array_join(units, '')
+                        then 'not UTF-16 text: unpaired surrogate(s), shown as U+FFFD'
+                    when not is_utf16 and not is_valid_utf8(value) then {{ not_utf8 }}
+                end as decoding_error,
+                file_size,
+                file_modified_at,
+                -- what Spark decompressed: checked against a .gz file's trailer
+                octet_length(value) as bytes_read
             from (
                 select
                     *,
-                    case when is_utf16 then {{ sparkify.spark_utf16_units('cast(value as binary)') }} end as units
+                    case when is_utf16 then {{ sparkify.spark_utf16_repaired('units') }} end as repaired
                 from (
                     select
-                        _metadata.file_path as source_path,
-                        _metadata.file_size as file_size,
-                        _metadata.file_modification_time as file_modified_at,
-                        {{ first_bytes }} in ('FFFE', 'FEFF') as is_utf16,
-                        {{ first_bytes }} = '1F8B' as is_gzip,
-                        value
-                    from {{ source_relation }}
-                ) as song_files
-                -- gzip bytes Spark did not decompress: listed by raw_files_not_read
-                where not is_gzip
-            ) as song_units
-        ) as repaired_songs
+                        *,
+                        case when is_utf16 then {{ sparkify.spark_utf16_units('cast(value as binary)') }} end as units
+                    from (
+                        select
+                            _metadata.file_path as source_path,
+                            _metadata.file_size as file_size,
+                            _metadata.file_modification_time as file_modified_at,
+                            {{ first_bytes }} in ('FFFE', 'FEFF') as is_utf16,
+                            {{ first_bytes }} = '1F8B' as is_gzip,
+                            value
+                        from {{ source_relation }}
+                    ) as song_values
+                    -- gzip bytes Spark did not decompress: listed by raw_files_not_read
+                    where not is_gzip
+                ) as song_units
+            ) as repaired_songs
+
+        ),
+
+        gzip_trailers as (
+
+            {{ gzip_trailers }}
+
+        ),
+
+        -- a damaged .gz song file yields no row (ignoreCorruptFiles skips the whole file) or, were
+        -- it read in part, fewer bytes than its trailer gives: one row stands for it, text unknown
+        damaged_gzip_files as (
+
+            select
+                gzip_trailers.source_path,
+                cast(1 as bigint) as line_number,
+                cast(null as string) as raw_text,
+                concat(
+                    'gzip data damaged (its trailer gives ', gzip_trailers.size_in_trailer,
+                    ' bytes mod 2^32, the file read holds ', coalesce(song_files.bytes_read, 0),
+                    '); the text is lost'
+                ) as decoding_error,
+                gzip_trailers.file_size,
+                gzip_trailers.file_modified_at
+            from gzip_trailers
+            left join song_files
+                on gzip_trailers.source_path = song_files.source_path
+            where
+                song_files.source_path is null
+                or pmod(song_files.bytes_read, 4294967296) <> gzip_trailers.size_in_trailer
+
+        )
+
+        select
+            song_files.source_path,
+            song_files.line_number,
+            song_files.raw_text,
+            song_files.decoding_error,
+            song_files.file_size,
+            song_files.file_modified_at
+        from song_files
+        left anti join damaged_gzip_files
+            on song_files.source_path = damaged_gzip_files.source_path
+        union all
+        select * from damaged_gzip_files
         {% endif %}
     ) as new_raw_files
 {% endmacro %}
