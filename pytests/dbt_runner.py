@@ -67,6 +67,11 @@ class DbtProject:
         shutil.copy(PROJECT_ROOT / "profiles.example.yml", profiles / "profiles.yml")
 
     @property
+    def project_dir(self) -> Path:
+        """The dbt project dbt runs in: this checkout (ProjectCopy: a copy of it)."""
+        return PROJECT_ROOT
+
+    @property
     def duckdb_path(self) -> Path:
         return self.work_dir / "sparkify.duckdb"
 
@@ -93,12 +98,12 @@ class DbtProject:
         return yaml.safe_dump(merged, default_flow_style=True).strip()
 
     def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
-        """Run one dbt command from the project root; raise with dbt's output when it fails."""
+        """Run one dbt command in project_dir; raise with dbt's output when it fails."""
         executable = self.dbt_command or [str(Path(sys.executable).with_name("dbt"))]
         command = [*executable, *args, "--vars", self.vars_arg(vars)]
         completed = subprocess.run(
             command,
-            cwd=PROJECT_ROOT,
+            cwd=self.project_dir,
             env=self.env(),
             capture_output=True,
             text=True,

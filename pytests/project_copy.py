@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytests.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
+from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from sparkify_tools.marts import MART_NAMES
 
 MARTS = list(MART_NAMES)
@@ -103,19 +101,3 @@ class ProjectCopy(DbtProject):
     @property
     def target_dir(self) -> Path:
         return self.work_dir / "target"
-
-    def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
-        executable = self.dbt_command or [str(Path(sys.executable).with_name("dbt"))]
-        command = [*executable, *args, "--vars", self.vars_arg(vars)]
-        completed = subprocess.run(
-            command,
-            cwd=self.project_dir,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        result = DbtResult(command, completed.returncode, completed.stdout + completed.stderr)
-        if check and not result.ok:
-            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.failure_report()}")
-        return result

@@ -153,7 +153,7 @@ class SparkDbtProject(DbtProject):
 
         env: variables for this command only (e.g. SPARKIFY_SPARK_SCHEMA), in the same session.
         """
-        command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(PROJECT_ROOT)]
+        command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(self.project_dir)]
         success, output = self._request("dbt", (command, env or {}))
         result = DbtResult(["dbt", *command], 0 if success else 1, output)
         if check and not result.ok:

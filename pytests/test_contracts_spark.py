@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from pytests.conftest import generate_raw
-from pytests.dbt_runner import DbtResult
 from pytests.project_copy import add_ingested_at_stand_in, copy_project, rewrite_closing_select
 from pytests.spark_session import SparkDbtProject, java_missing_reason
 from pytests.test_contracts import CONTRACT_ERROR, CONTRACTS, declared
@@ -48,16 +47,6 @@ class SparkProjectCopy(SparkDbtProject):
     @property
     def project_dir(self) -> Path:
         return self.work_dir / "project"
-
-    def dbt(
-        self, *args: str, vars: dict | None = None, check: bool = True, env: dict[str, str] | None = None
-    ) -> DbtResult:
-        command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(self.project_dir)]
-        success, output = self._request("dbt", (command, env or {}))
-        result = DbtResult(["dbt", *command], 0 if success else 1, output)
-        if check and not result.ok:
-            raise AssertionError(f"dbt {' '.join(args)} on Spark failed:\n{result.failure_report()}")
-        return result
 
 
 def described(project: SparkDbtProject, mart: str) -> dict[str, str]:
