@@ -73,6 +73,8 @@ def cases(raw: Path) -> dict[str, Case]:
     upper, upper_bytes = fresh(990008)
     gz, gz_bytes = fresh(990009)
     gzj, gzj_bytes = fresh(990010)
+    underscore, underscore_bytes = fresh(990013)
+    _, hidden_bytes = fresh(990014)
     trailing = [as_line(e) for e in event_lines(raw, 990011, 6)]
     truncated, truncated_data, truncated_lines = truncated_gzip(event_lines(raw, 990012, 24))
     # cut before the end of its deflate data: no whole JSON object survives, and the trailer is gone
@@ -129,6 +131,14 @@ def cases(raw: Path) -> dict[str, Case]:
         "log_file_directly_in_log_data": Case("log_data/hostile.json", top_bytes, 3, clean_lines=top),
         "song_file_at_another_depth": Case(
             "song_data/Z/hostile.json", other_song.encode(), clean_song=other_song
+        ),
+        # a name starting with `_` is data like any other (Spark's listing hid it before Spark 4.3)
+        "underscore_name_log_file": Case(
+            "log_data/2018/11/_2018-11-01-resent.json", underscore_bytes, 3, clean_lines=underscore
+        ),
+        # good lines, but a dot file is not data by the project's rule: listed, never read
+        "hidden_log_file": Case(
+            "log_data/2018/11/.hostile-hidden.json", hidden_bytes, not_read="hidden file"
         ),
         # listed as not read, and yet ingested as the one row that stands for it: 0 lines accounted
         "empty_log_file": Case("log_data/2018/11/hostile-empty.json", b"", 0, not_read="empty file"),
@@ -196,6 +206,8 @@ CASE_NAMES = (
     "log_file_directly_in_log_data",
     "song_file_at_another_depth",
     "empty_log_file",
+    "underscore_name_log_file",
+    "hidden_log_file",
     "text_after_the_closing_brace",
     "truncated_gzip_file",
     "truncated_gzip_song_file",

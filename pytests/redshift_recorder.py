@@ -42,6 +42,7 @@ statements that were each committed alone.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import re
@@ -299,7 +300,9 @@ class Warehouse:
         errors = self.state.get("load_errors", {})
         rows = 0
         for name, path in files:
-            records = sum(1 for line in path.read_text().splitlines() if line.strip())
+            data = path.read_bytes()
+            text = gzip.decompress(data) if name.lower().endswith(".gz") and data[:2] == b"\x1f\x8b" else data
+            records = sum(1 for line in text.splitlines() if line.strip())
             rows += max(records - len(errors.get(name, [])), 0)
         query_id = self.state["next_query_id"]
         self.state["next_query_id"] += 1

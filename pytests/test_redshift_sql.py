@@ -13,6 +13,7 @@ transaction of forget_raw_file, the external schema and tables, late-binding vie
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import re
 import shutil
@@ -26,6 +27,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from pytests.dbt_runner import DbtProject
+from pytests.hostile_cases import APPLEDOUBLE
 from pytests.redshift_recorder import RECORDER_ENV, RecordingConnection, RedshiftRecorder, Warehouse, body
 
 pytestmark = pytest.mark.slow  # four builds and six loads through dbt: minutes
@@ -507,6 +509,62 @@ def test_a_file_that_loads_no_rows_is_not_copied_again(
     assert not [sql for sql in recorder.bodies("again") if sql.startswith("insert into") and "'s3://" in sql]
     assert "log_data: 2 files under" in again.output and "0 not loaded yet" in again.output
     assert good in inserted_files(recorder, "first", "log_data")
+
+
+def test_copy_reads_files_by_the_name_rule_and_lists_the_others(
+    built_duckdb: DbtProject, small_raw_data: Path, tmp_path: Path
+) -> None:
+    """Issue 14: the same file set as every engine on the COPY path. COPY of a prefix reads every key
+    below it; load_raw_data copies only the names the project reads (a `_` name too, a .json.gz with
+    GZIP) and records the others with their reasons for raw_files_not_read, which now shows them."""
+    bucket = fake_bucket(small_raw_data, tmp_path / "bucket", log_files=1, song_files=1)
+    (good,) = s3_urls(bucket, "log_data")
+    lines = (bucket / below_raw_data(good)).read_bytes()
+    day = Path(below_raw_data(good)).parent
+    extra = {
+        day / "_resent.json": lines,
+        day / "resent.json.gz": gzip.compress(lines),
+        day / "._resent.json": APPLEDOUBLE,
+        day / ".resent.json": lines,
+        Path("log_data/notes.txt"): b"not data",
+    }
+    for path, data in extra.items():
+        (bucket / path).write_bytes(data)
+    url = {path.name: f"{S3_RAW}/{path.as_posix()}" for path in extra}
+    recorder = start_recording(tmp_path, bucket, duckdb_columns(built_duckdb.duckdb_path), "copy")
+    load = recorder.run("run-operation", "load_raw_data", label="load", check=True)
+
+    copies = {copy_source(copy): copy for copy in copy_statements(recorder, "load")}
+    per_file = sorted(set(copies) - {f"{S3_RAW}/log_data/", f"{S3_RAW}/song_data/"})
+    assert per_file == sorted(
+        [good, url["_resent.json"], url["resent.json.gz"], *s3_urls(bucket, "song_data")]
+    )
+    gzipped = {
+        source: re.search(r"\bgzip$", body) is not None
+        for body in recorder.bodies("load")
+        if body.startswith("copy ") and (source := re.search(r"from '([^']+)'", body).group(1)) in per_file
+    }
+    assert gzipped == {file: file == url["resent.json.gz"] for file in per_file}
+    assert "log_data: 6 files under" in load.output and "3 not read by their names" in load.output
+
+    (recorded,) = [
+        sql for sql in recorder.bodies("load") if sql.startswith('insert into "sparkify_raw".files_not_read')
+    ]
+    for name, reason in {
+        "._resent.json": "AppleDouble file",
+        ".resent.json": "hidden file (name starts with a dot)",
+        "notes.txt": "not a .json or .json.gz file",
+    }.items():
+        assert re.search(rf"'log_data', '{re.escape(url[name])}', \d+, '{re.escape(reason)}", recorded), name
+    assert f"'{url['_resent.json']}'" not in recorded  # read, so not listed
+
+    recorder.run("build", "--select", "raw_files_not_read", label="listing", check=True)
+    (view,) = [
+        sql
+        for sql in recorder.bodies("listing")
+        if sql.startswith('create view "dev"."sparkify"."raw_files_not_read')
+    ]
+    assert view.count('from "dev"."sparkify_raw"."files_not_read"') == 2, view  # log_data and song_data
 
 
 def test_files_loaded_before_the_ledger_are_entered_in_it(copy_path: RedshiftRecorder) -> None:

@@ -10,7 +10,10 @@
 
     Which files: every file at any depth below the location (recursiveFileLookup; the table has no
     folder partitions, so a log file outside YYYY/MM/ is read too) whose name ends in .json or
-    .json.gz in any letter case (pathGlobFilter). Spark decompresses by name (.gz, any case); a file
+    .json.gz in any letter case and does not start with a dot (pathGlobFilter), the rule
+    raw_file_name_not_read_reason states. Names starting with `_` are read, as on DuckDB and
+    Postgres: Spark's default listing would hide them (sparkify_spark_ignored_path_segments).
+    Spark decompresses by name (.gz, any case); a file
     it cannot open (a .gz name over bytes that are not gzip) is skipped (ignoreCorruptFiles) rather
     than stopping the build, and raw_files_not_read lists it with its reason. The yml's `options`
     are added to these (and win).
@@ -43,6 +46,7 @@
         'lineSep': '\\n',
         'recursiveFileLookup': 'true',
         'pathGlobFilter': sparkify_spark_raw_file_glob(),
+        'ignoredPathSegmentRegex': sparkify_spark_ignored_path_segments(),
         'ignoreCorruptFiles': 'true',
     } -%}
     {%- do options.update(external.get('options') or {}) -%}
@@ -72,7 +76,11 @@
     {%- set gzip_listing_ddl -%}
         create table {{ gzip_listing }}
         using binaryFile
-        options ('recursiveFileLookup' = 'true', 'pathGlobFilter' = '{{ sparkify_spark_raw_file_glob(gzip_only=true) }}')
+        options (
+            'recursiveFileLookup' = 'true',
+            'pathGlobFilter' = '{{ sparkify_spark_raw_file_glob(gzip_only=true) }}',
+            'ignoredPathSegmentRegex' = '{{ sparkify_spark_ignored_path_segments() }}'
+        )
         location '{{ location }}'
         comment 'The .json.gz files below {{ location | replace("\\", "\\\\") | replace("'", "\\'") }}: their gzip trailers (spark__read_new_raw_files)'
     {%- endset -%}
@@ -81,7 +89,10 @@
     {%- set listing_ddl -%}
         create table {{ listing }}
         using binaryFile
-        options ('recursiveFileLookup' = 'true')
+        options (
+            'recursiveFileLookup' = 'true',
+            'ignoredPathSegmentRegex' = '{{ sparkify_spark_ignored_path_segments() }}'
+        )
         location '{{ location }}'
         comment 'Every file below {{ location | replace("\\", "\\\\") | replace("'", "\\'") }}: path, size, bytes (raw_files_not_read)'
     {%- endset -%}
@@ -128,13 +139,23 @@
 
 {#
     The file names Spark reads, as a Hadoop glob on the name: .json or .json.gz in any letter case,
-    the rule raw_file_not_read_reason states for DuckDB (gzip_only: the .json.gz ones). Spark's file
-    listing itself never returns names starting with `.` or `_` (Hadoop's hidden files) nor empty
-    files (docs/spark.md).
+    not starting with a dot, the rule raw_file_name_not_read_reason states for DuckDB (gzip_only:
+    the .json.gz ones). Spark's file listing never returns an empty file (docs/spark.md).
 #}
 {% macro sparkify_spark_raw_file_glob(gzip_only=false) %}
     {%- if gzip_only -%}
-        {{- return('*.[jJ][sS][oO][nN].[gG][zZ]') -}}
+        {{- return('[!.]*.[jJ][sS][oO][nN].[gG][zZ]') -}}
     {%- endif -%}
-    {{- return('*.{[jJ][sS][oO][nN],[jJ][sS][oO][nN].[gG][zZ]}') -}}
+    {{- return('[!.]*.{[jJ][sS][oO][nN],[jJ][sS][oO][nN].[gG][zZ]}') -}}
+{% endmacro %}
+
+{#
+    The path segments Spark's file listing leaves out, as a regex (Spark 4.3's
+    ignoredPathSegmentRegex, SPARK-57354): none. By default Spark hides every name starting with `.`
+    or `_` (Hadoop's hidden files), so a log file named `_2018-11-01-events.json` was never read and
+    a `._*.json` AppleDouble file was in no listing; the project's own rule decides instead (the
+    glob above for the readers, raw_files_not_read for the listing).
+#}
+{% macro sparkify_spark_ignored_path_segments() %}
+    {{- return('(?!)') -}}
 {% endmacro %}

@@ -33,14 +33,43 @@
 {% endmacro %}
 
 {#
+    The same name rule in Jinja, for a loader that picks files before any SQL sees them (Redshift's
+    load_raw_data): the reason for a file name, or none when the project reads it. Change it with
+    raw_file_name_not_read_reason above and name_not_read_reason in sparkify_tools/loaders/raw_files.py.
+#}
+{% macro raw_file_name_not_read_reason_of(name) %}
+    {%- if name.startswith('._') -%}
+        {{- return('AppleDouble file (macOS ._ metadata companion of another file), not data') -}}
+    {%- elif name.startswith('.') -%}
+        {{- return('hidden file (name starts with a dot)') -}}
+    {%- elif not (name.lower().endswith('.json') or name.lower().endswith('.json.gz')) -%}
+        {{- return('not a .json or .json.gz file') -}}
+    {%- endif -%}
+    {{- return(none) -}}
+{% endmacro %}
+
+{#
     The files below each raw source folder that the project does not read: source_table, path below
     raw_data, size and reason. DuckDB lists the folders itself; sparkify-load-postgres records what
     its last load saw and did not read (by the same rule, not_read_reason in
-    sparkify_tools/loaders/raw_files.py) in the raw schema's files_not_read; on other engines the
-    loaders choose the files, so nothing is listed here.
+    sparkify_tools/loaders/raw_files.py) in the raw schema's files_not_read, and Redshift's
+    load_raw_data (COPY path) the same; Spark lists the folders with binaryFile tables.
 #}
 {% macro raw_files_not_read() %}
     {{ return(adapter.dispatch('raw_files_not_read', 'sparkify')()) }}
+{% endmacro %}
+
+{#
+    Redshift: on the COPY path, load_raw_data records the files it saw and did not read in the raw
+    schema's files_not_read, the table Postgres has: shown as on Postgres. Spectrum lists nothing:
+    it skips names starting with `.` or `_` itself, and reads only the log partitions
+    (docs/redshift.md).
+#}
+{% macro redshift__raw_files_not_read() %}
+    {% if var('redshift_raw_path', 'spectrum') == 'copy' %}
+        {{ return(sparkify.postgres__raw_files_not_read()) }}
+    {% endif %}
+    {{ return(sparkify.default__raw_files_not_read()) }}
 {% endmacro %}
 
 {% macro default__raw_files_not_read() %}
@@ -89,12 +118,13 @@
 
 {#
     Spark: the files below each source folder that its text tables do not read, from the binaryFile
-    table stage_external_sources creates beside each (`<table>_files`: name, size, first bytes). The reasons follow what Spark's readers do with a file: a name
-    that is not .json/.json.gz (pathGlobFilter), gzip bytes under a name Spark does not decompress
+    table stage_external_sources creates beside each (`<table>_files`: name, size, first bytes).
+    The reasons follow what Spark's readers do with a file: the name rules of
+    raw_file_name_not_read_reason (an AppleDouble or other dot file, a name that is not
+    .json/.json.gz: pathGlobFilter), gzip bytes under a name Spark does not decompress
     (spark__read_new_raw_files skips them), a .gz name over bytes that are not gzip (the reader
-    cannot open it; ignoreCorruptFiles skips it). Spark's file listing never shows hidden names
-    (starting with `.` or `_`) nor empty files, to this scan or any reader: those are neither read
-    nor listed here (docs/spark.md).
+    cannot open it; ignoreCorruptFiles skips it). Spark's file listing never shows an empty file, to
+    this scan or any reader: it holds no line, and is neither read nor listed here (docs/spark.md).
 #}
 {% macro spark__raw_files_not_read() %}
     {% set sources = [('log_data', 'line'), ('song_data', 'file')] %}
@@ -110,6 +140,10 @@
             {{ sparkify.path_below_raw_data('listed.path', name) }} as source_file,
             listed.length as file_size,
             case
+                when listed.path rlike '/[.]_[^/]*$'
+                    then 'AppleDouble file (macOS ._ metadata companion of another file), not data'
+                when listed.path rlike '/[.][^/]*$'
+                    then 'hidden file (name starts with a dot)'
                 when not lower(listed.path) rlike '[.]json([.]gz)?$'
                     then 'not a .json or .json.gz file'
                 when lower(listed.path) rlike '[.]gz$' and hex(substring(listed.content, 1, 2)) <> '1F8B'

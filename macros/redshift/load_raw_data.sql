@@ -101,6 +101,40 @@
 {% endmacro %}
 
 
+{#
+    The files below the prefix the project does not read, by their names (the rule every engine
+    applies, raw_file_name_not_read_reason_of): the ops model raw_files_not_read shows this table,
+    as on Postgres, where sparkify-load-postgres fills a table of the same shape. Each load replaces
+    the table's rows, so it names what the last load saw.
+#}
+{% macro redshift_record_files_not_read(schema, table, not_read, sizes) %}
+    {% set relation = adapter.quote(schema) ~ '.files_not_read' %}
+    {% call statement('files_not_read_table') %}
+        create table if not exists {{ relation }} (
+            source_table varchar(128) not null,
+            source_file varchar(1024) not null,
+            file_size bigint,
+            reason varchar(256) not null
+        )
+    {% endcall %}
+    {% call statement('forget_files_not_read') %}
+        delete from {{ relation }} where source_table = '{{ table }}'
+    {% endcall %}
+    {% if not_read %}
+        {% call statement('record_files_not_read') %}
+            insert into {{ relation }} (source_table, source_file, file_size, reason)
+            values
+            {%- for file, reason in not_read | dictsort %}
+                ('{{ table }}', '{{ file | replace("'", "''") }}',
+                {{- ' ' ~ (sizes[file] if sizes[file] is not none else 'null') }}, '{{ reason | replace("'", "''") }}')
+                {{- "," if not loop.last }}
+            {%- endfor %}
+        {% endcall %}
+    {% endif %}
+    {% do adapter.commit() %}
+{% endmacro %}
+
+
 {% macro redshift_load_errors_ddl(schema) %}
     create table if not exists {{ adapter.quote(schema) }}.load_errors (
         loaded_at timestamp not null default getdate(),
@@ -230,18 +264,26 @@
     {% set listing = sparkify.redshift_copy_into(scratch, columns, prefix, format, credentials) %}
     {% set sizes = sparkify.redshift_copied_files(listing[0]) %}
     {% set present = sizes.keys() | list %}
+    {% set not_read = {} %}
+    {% for file in present %}
+        {% set reason = sparkify.raw_file_name_not_read_reason_of(file.split('/') | last) %}
+        {% if reason %}{% do not_read.update({file: reason}) %}{% endif %}
+    {% endfor %}
+    {% do sparkify.redshift_record_files_not_read(schema, table, not_read, sizes) %}
     {% set loaded = run_query(
         "select file_name from " ~ ledger ~ " where table_name = '" ~ table ~ "'"
     ).columns[0].values() | list %}
-    {% set new_files = present | reject('in', loaded) | list %}
+    {% set new_files = present | reject('in', loaded) | reject('in', not_read) | list %}
     {{ log(table ~ ": " ~ present | length ~ " files under " ~ prefix ~ ", " ~ new_files | length
-        ~ " not loaded yet", info=true) }}
+        ~ " not loaded yet, " ~ not_read | length ~ " not read by their names (files_not_read)", info=true) }}
 
     {% set totals = namespace(rows=0, rejected=0) %}
     {% for file in new_files %}
         {# delete, not truncate: TRUNCATE would commit dbt's open transaction behind its back #}
         {% do run_query('delete from ' ~ scratch) %}
-        {% set copy = sparkify.redshift_copy_into(scratch, columns, file, format, credentials) %}
+        {#- COPY decompresses only when told: a .gz name is read as gzip, as every engine reads it -#}
+        {% set file_format = format ~ (' gzip' if file.lower().endswith('.gz') else '') %}
+        {% set copy = sparkify.redshift_copy_into(scratch, columns, file, file_format, credentials) %}
         {% set query_id = copy[0] %}
         {% set read = sparkify.redshift_copied_files(query_id).keys() | list %}
         {% if read != [file] %}
