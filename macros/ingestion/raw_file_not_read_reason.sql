@@ -20,14 +20,17 @@
     {%- endif -%}
 {% endmacro %}
 
-{# Why the project does not open a file, by its name alone, or null when it opens it. #}
+{#
+    Why the project does not open a file, by its name alone, or null when it opens it. The patterns
+    write a dot as `[.]`, which every engine's regex and string literal read alike.
+#}
 {% macro raw_file_name_not_read_reason(filename) %}
     case
-        when regexp_matches({{ filename }}, '(^|/)\._[^/]*$')
+        when {{ sparkify.regexp_matches(filename, "'(^|/)[.]_[^/]*$'") }}
             then 'AppleDouble file (macOS ._ metadata companion of another file), not data'
-        when regexp_matches({{ filename }}, '(^|/)\.[^/]*$')
+        when {{ sparkify.regexp_matches(filename, "'(^|/)[.][^/]*$'") }}
             then 'hidden file (name starts with a dot)'
-        when not regexp_matches(lower({{ filename }}), '\.json(\.gz)?$')
+        when not {{ sparkify.regexp_matches('lower(' ~ filename ~ ')', "'[.]json([.]gz)?$'") }}
             then 'not a .json or .json.gz file'
     end
 {% endmacro %}
@@ -119,9 +122,9 @@
 {#
     Spark: the files below each source folder that its text tables do not read, from the binaryFile
     table stage_external_sources creates beside each (`<table>_files`: name, size, first bytes).
-    The reasons follow what Spark's readers do with a file: the name rules of
+    The reasons follow what Spark's readers do with a file: the name rule every engine applies,
     raw_file_name_not_read_reason (an AppleDouble or other dot file, a name that is not
-    .json/.json.gz: pathGlobFilter), gzip bytes under a name Spark does not decompress
+    .json/.json.gz: pathGlobFilter), then gzip bytes under a name Spark does not decompress
     (spark__read_new_raw_files skips them), a .gz name over bytes that are not gzip (the reader
     cannot open it; ignoreCorruptFiles skips it). Spark's file listing never shows an empty file, to
     this scan or any reader: it holds no line, and is neither read nor listed here (docs/spark.md).
@@ -139,18 +142,15 @@
             '{{ name }}' as source_table,
             {{ sparkify.path_below_raw_data('listed.path', name) }} as source_file,
             listed.length as file_size,
-            case
-                when listed.path rlike '/[.]_[^/]*$'
-                    then 'AppleDouble file (macOS ._ metadata companion of another file), not data'
-                when listed.path rlike '/[.][^/]*$'
-                    then 'hidden file (name starts with a dot)'
-                when not lower(listed.path) rlike '[.]json([.]gz)?$'
-                    then 'not a .json or .json.gz file'
-                when lower(listed.path) rlike '[.]gz$' and hex(substring(listed.content, 1, 2)) <> '1F8B'
-                    then 'named .gz but not gzip data: Spark cannot open it'
-                when hex(substring(listed.content, 1, 2)) = '1F8B' and not lower(listed.path) rlike '[.]gz$'
-                    then 'gzip data under a name not ending in .gz: Spark decompresses by file name only'
-            end as reason
+            coalesce(
+                {{ sparkify.raw_file_name_not_read_reason('listed.path') }},
+                case
+                    when lower(listed.path) rlike '[.]gz$' and hex(substring(listed.content, 1, 2)) <> '1F8B'
+                        then 'named .gz but not gzip data: Spark cannot open it'
+                    when hex(substring(listed.content, 1, 2)) = '1F8B' and not lower(listed.path) rlike '[.]gz$'
+                        then 'gzip data under a name not ending in .gz: Spark decompresses by file name only'
+                end
+            ) as reason
         from {{ sparkify_spark_file_listing_relation(source('sparkify', name)) }} as listed
         {{ "union all" if not loop.last }}
         {% endfor %}
