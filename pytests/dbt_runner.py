@@ -72,6 +72,11 @@ class DbtProject:
         return PROJECT_ROOT
 
     @property
+    def landing(self) -> Path:
+        """Where the ingester lands raw files for this project's warehouse."""
+        return self.work_dir / "landing"
+
+    @property
     def duckdb_path(self) -> Path:
         return self.work_dir / "sparkify.duckdb"
 
@@ -94,7 +99,12 @@ class DbtProject:
         return env
 
     def vars_arg(self, more: dict | None = None) -> str:
-        merged = {"raw_data": str(self.raw_data), **self.extra_vars, **(more or {})}
+        merged = {
+            "raw_data": str(self.raw_data),
+            "landing": str(self.landing),
+            **self.extra_vars,
+            **(more or {}),
+        }
         return yaml.safe_dump(merged, default_flow_style=True).strip()
 
     def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:

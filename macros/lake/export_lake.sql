@@ -163,3 +163,11 @@
 {% macro lake_quote(text) %}
     {{ return(text | replace("'", "''")) }}
 {% endmacro %}
+
+{# True when the sparkify_s3 dbt-duckdb plugin registered its probe function on this connection. #}
+{% macro has_probe_function() %}
+    {% set found = run_query(
+        "select count(*) from duckdb_functions() where function_name = 'sparkify_probe_location'"
+    ) %}
+    {{ return(found.columns[0].values()[0] > 0) }}
+{% endmacro %}

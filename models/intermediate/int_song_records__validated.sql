@@ -17,10 +17,11 @@ final as (
         *,
         case
             when decoding_error is not null then 'not readable as text: ' || decoding_error
-            when not is_valid_json and coalesce(trim(raw_text), '') = '' then 'empty file'
+            when not is_valid_json and {{ clean_text('raw_text') }} is null then 'empty file'
             when not is_valid_json then 'malformed JSON: not a JSON object'
             when has_duplicate_keys then 'a JSON key appears twice'
             when non_scalar_fields is not null then 'not a single value (array or object): ' || non_scalar_fields
+            when non_finite_fields is not null then 'a number beyond the range of a double: ' || non_finite_fields
             when song_id is null then 'missing required field song_id'
             when artist_id is null then 'missing required field artist_id'
             when raw_duration is not null and duration is null then 'duration is not a number'

@@ -1,4 +1,4 @@
-"""dbt-duckdb plugin: the Python side of reading raw files DuckDB's native readers cannot take.
+"""dbt-duckdb plugin: `dbt build` on DuckDB ingests new raw files first, as one landing batch.
 
 Enable it in the duckdb output of profiles.yml::
 
@@ -6,51 +6,48 @@ Enable it in the duckdb output of profiles.yml::
       - module: sparkify_tools.ingest.duckdb_plugin
         alias: sparkify_ingest
 
-The reader macro (macros/ingestion/read_new_raw_files.sql) sends only the files that need it here
-(not UTF-8, gzip, UTF-16, stray control characters, over-long lines): clean files stay on DuckDB's
-vectorised read_csv, so the cost of Python is paid by the rare bad file, not by every line.
+It registers sparkify_ingest(raw_data, landing), which the on-run-start hook ingest_raw_data calls
+on `dbt run` and `dbt build`: the same ingester `sparkify-ingest` runs for every other engine.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sys
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from sparkify_tools.ingest.raw_lines import decode_raw_file, has_long_line, split_raw_log_file
+from sparkify_tools.ingest.ingest_batch import Ingestion
+from sparkify_tools.ingest.landing_parquet import ParquetLanding
+from sparkify_tools.ingest.listing import RawDataError
+from sparkify_tools.ingest.s3_access import s3_client
 
-SPLIT_FUNCTION = "sparkify_split_raw_file"
-DECODE_FUNCTION = "sparkify_decode_raw_file"
-LONG_LINE_FUNCTION = "sparkify_has_long_line"
-
-LINE_TYPE = "STRUCT(line_number BIGINT, raw_text VARCHAR, decoding_error VARCHAR)"
-FILE_TYPE = "STRUCT(raw_text VARCHAR, decoding_error VARCHAR)"
+INGEST_FUNCTION = "sparkify_ingest"
 
 
-def split_for_duckdb(data: bytes) -> list[dict[str, Any]]:
-    return [
-        {"line_number": number, "raw_text": text, "decoding_error": problem}
-        for number, text, problem in split_raw_log_file(data)
-    ]
+def ingest(raw_data: str, landing: str) -> str:
+    """Ingest one batch; the summary line, or an error naming raw_data and what to do."""
+    needs_s3 = raw_data.startswith("s3://") or landing.startswith("s3://")
+    store = ParquetLanding(landing, s3_client() if needs_s3 else None)
+    try:
+        summary = Ingestion(raw_data, store, _progress, s3_client).run()
+    except RawDataError as error:
+        raise ValueError(f"sparkify-ingest: {error} (var raw_data = '{raw_data}')") from None
+    finally:
+        store.close()
+    return summary.describe()
 
 
-def decode_for_duckdb(data: bytes) -> dict[str, Any]:
-    text, problem = decode_raw_file(data)
-    return {"raw_text": text, "decoding_error": problem}
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         conn.create_function(
-            SPLIT_FUNCTION, split_for_duckdb, [duckdb.sqltype("BLOB")], duckdb.sqltype(f"{LINE_TYPE}[]")
-        )
-        conn.create_function(
-            DECODE_FUNCTION, decode_for_duckdb, [duckdb.sqltype("BLOB")], duckdb.sqltype(FILE_TYPE)
-        )
-        conn.create_function(
-            LONG_LINE_FUNCTION,
-            has_long_line,
-            [duckdb.sqltype("BLOB"), duckdb.sqltype("BIGINT")],
-            duckdb.sqltype("BOOLEAN"),
+            INGEST_FUNCTION,
+            ingest,
+            [duckdb.sqltype("VARCHAR"), duckdb.sqltype("VARCHAR")],
+            duckdb.sqltype("VARCHAR"),
+            side_effects=True,
         )

@@ -1,10 +1,7 @@
-"""Raw file bytes to lines of text, for the files DuckDB's native reader cannot take as they are.
-
-The warehouse reads clean files (UTF-8 text, lines ending in \\n or \\r\\n) with DuckDB's read_csv.
-The rest come here, one whole file at a time: gzip bytes (under any name), UTF-16 with a byte-order
-mark, bytes that are not UTF-8, raw control characters (0x00, 0x01, a lone CR) and lines too long
-for read_csv. Nothing here raises on bad input: a line that cannot be decoded keeps its bytes,
-escaped as \\xNN, and says why, so the warehouse quarantines it and loads every other line.
+"""Raw file bytes to lines of text: gzip bytes (under any name), UTF-16 with a byte-order mark, a
+UTF-8 byte-order mark, bytes that are not UTF-8. Nothing here raises on bad input: a line that
+cannot be decoded keeps its bytes, escaped as \\xNN, and says why, so the warehouse quarantines it
+and loads every other line of the file.
 
 Lines are split on \\n only, as `wc -l` and the line count the warehouse reconciles against see them:
 a lone CR or a 0x01 stays inside its line (and is the JSON parser's problem, or not).
@@ -93,6 +90,13 @@ def unwrap(data: bytes) -> tuple[bytes, str, str | None]:
 def split_raw_file(data: bytes) -> list[RawLine]:
     """Every line of one raw file as (line number, text, decoding problem); never raises."""
     data, encoding, gzip_problem = unwrap(data)
+    if encoding == "utf-8" and gzip_problem is None:
+        try:
+            # the common case, decoded and split in C: only a file with a bad byte goes line by line
+            texts = lines_of(data.decode("utf-8").split("\n"))
+            return [(number, text.removesuffix("\r"), None) for number, text in enumerate(texts, start=1)]
+        except UnicodeDecodeError:
+            pass
     if encoding == "utf-8":
         pieces = lines_of(data.split(b"\n"))
     else:
@@ -123,17 +127,3 @@ def decode_raw_file(data: bytes) -> tuple[str, str | None]:
     data, encoding, gzip_problem = unwrap(data)
     text, problem = escape_undecodable(data, encoding)
     return text, "; ".join(p for p in (problem, gzip_problem) if p) or None
-
-
-def has_long_line(data: bytes, window: int) -> bool:
-    """True when a run of ``window`` bytes aligned on a multiple of ``window`` holds no newline.
-
-    Every line of 2 * window bytes or more contains such a run, so with window = half the native
-    reader's line limit no line the limit refuses goes unnoticed; checking one window costs one
-    find that stops at the first newline, so a file of normal lines is checked in microseconds.
-    """
-    for start in range(0, len(data), window):
-        end = min(start + window, len(data))
-        if end - start == window and data.find(b"\n", start, end) == -1:
-            return True
-    return False

@@ -25,6 +25,7 @@ typed as (
         is_valid_json,
         non_scalar_fields,
         has_duplicate_keys,
+        non_finite_fields,
         decoding_error,
 
         -- ids

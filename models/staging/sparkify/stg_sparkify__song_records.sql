@@ -19,6 +19,7 @@ final as (
         is_valid_json,
         non_scalar_fields,
         has_duplicate_keys,
+        non_finite_fields,
         decoding_error,
 
         -- ids

@@ -7,53 +7,76 @@
 }}
 
 {#
-    Ingestion of the event log: one row per raw line of every log file, as read. An incremental
-    build reads only files that are new or changed (read_new_raw_files); a changed file's earlier
-    rows are replaced (delete+insert on source_file). Every row carries the batch that ingested it,
-    which drives every incremental model downstream.
+    The event log as landed: one row per line of the current version of every log file. An
+    incremental build takes only the files whose current version it does not hold yet (new, changed,
+    or forgotten by forget_raw_file); delete+insert on source_file replaces a changed file's earlier
+    rows. Every row carries the dbt build that took it, which drives every incremental model downstream.
 #}
 
 with
 
-raw_log_lines as (
+landed_lines as (
 
-    select * from {{ sparkify.read_new_raw_files(source('sparkify', 'log_data'), 'line') }}
-
-),
-
-parsed as (
-
-    {{ sparkify.parse_raw_records('raw_log_lines', sparkify.log_event_keys()) }}
+    select * from {{ source('sparkify_landing', 'log_lines') }}
 
 ),
 
-located as (
+landed_files as (
+
+    select * from {{ ref('base_sparkify__landed_files') }}
+    where source_table = 'log_data'
+
+),
+
+new_files as (
+
+    select landed_files.*
+    from landed_files
+    {% if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as held
+        where
+            held.source_file = landed_files.source_file
+            and held.landing_batch_id = landed_files.landing_batch_id
+    )
+    {% endif %}
+
+),
+
+new_lines as (
 
     select
-        {{ sparkify.path_below_raw_data('source_path', 'log_data') }} as source_file,
-        line_number,
-        raw_text,
-        is_valid_json,
-        non_scalar_fields,
-        has_duplicate_keys,
-        decoding_error,
+        landed_lines.source_file,
+        landed_lines.line_number,
+        landed_lines.raw_text,
+        landed_lines.is_valid_json,
+        landed_lines.non_scalar_fields,
+        landed_lines.has_duplicate_keys,
+        landed_lines.non_finite_fields,
+        landed_lines.decoding_error,
         {%- for key in sparkify.log_event_keys() %}
-        {{ key | lower }},
+        landed_lines.{{ key | lower }},
         {%- endfor %}
-        file_size,
-        file_modified_at
-    from parsed
+        landed_lines.file_size,
+        landed_lines.file_modified_at,
+        landed_lines.landing_batch_id,
+        landed_lines.landed_at
+    from landed_lines
+    inner join new_files
+        on
+            landed_lines.source_file = new_files.source_file
+            and landed_lines.landing_batch_id = new_files.landing_batch_id
 
 ),
 
--- the batch columns compare source_file with the rows ingested before, so it is named in a CTE
--- first: only DuckDB would let a select list refer to its own aliases
+-- the batch columns compare source_file with the rows taken before, so it is named in a CTE first
 final as (
 
     select
         *,
         {{ sparkify.ingestion_batch_columns() }}
-    from located
+    from new_lines
 
 )
 

@@ -7,50 +7,72 @@
 }}
 
 {#
-    Ingestion of the song catalogue: one row per song file (one JSON object each), as read. New and
-    changed files only; a changed file's earlier row is replaced. Every row carries its batch.
+    The song catalogue as landed: one row per song file (its one JSON object), current versions
+    only, taken incrementally as base_sparkify__log_lines takes log files.
 #}
 
 with
 
-raw_song_files as (
+landed_records as (
 
-    select * from {{ sparkify.read_new_raw_files(source('sparkify', 'song_data'), 'file') }}
-
-),
-
-parsed as (
-
-    {{ sparkify.parse_raw_records('raw_song_files', sparkify.song_record_keys()) }}
+    select * from {{ source('sparkify_landing', 'song_files') }}
 
 ),
 
-located as (
+landed_files as (
+
+    select * from {{ ref('base_sparkify__landed_files') }}
+    where source_table = 'song_data'
+
+),
+
+new_files as (
+
+    select landed_files.*
+    from landed_files
+    {% if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as held
+        where
+            held.source_file = landed_files.source_file
+            and held.landing_batch_id = landed_files.landing_batch_id
+    )
+    {% endif %}
+
+),
+
+new_records as (
 
     select
-        {{ sparkify.path_below_raw_data('source_path', 'song_data') }} as source_file,
-        raw_text,
-        is_valid_json,
-        non_scalar_fields,
-        has_duplicate_keys,
-        decoding_error,
+        landed_records.source_file,
+        landed_records.raw_text,
+        landed_records.is_valid_json,
+        landed_records.non_scalar_fields,
+        landed_records.has_duplicate_keys,
+        landed_records.non_finite_fields,
+        landed_records.decoding_error,
         {%- for key in sparkify.song_record_keys() %}
-        {{ key | lower }},
+        landed_records.{{ key | lower }},
         {%- endfor %}
-        file_size,
-        file_modified_at
-    from parsed
+        landed_records.file_size,
+        landed_records.file_modified_at,
+        landed_records.landing_batch_id,
+        landed_records.landed_at
+    from landed_records
+    inner join new_files
+        on
+            landed_records.source_file = new_files.source_file
+            and landed_records.landing_batch_id = new_files.landing_batch_id
 
 ),
 
--- the batch columns compare source_file with the rows ingested before, so it is named in a CTE
--- first: only DuckDB would let a select list refer to its own aliases
 final as (
 
     select
         *,
         {{ sparkify.ingestion_batch_columns() }}
-    from located
+    from new_records
 
 )
 

@@ -1,0 +1,23 @@
+{#
+    on-run-start of `dbt run` / `dbt build`: on DuckDB, ingest new raw files into the landing (one
+    batch, by the sparkify_ingest plugin) before any model reads it, so that `dbt build` alone
+    is enough. Other engines run `sparkify-ingest` before dbt (docs/ingestion.md). A raw_data that
+    cannot be read, or holds no file, stops the run here with the ingester's message.
+#}
+{% macro ingest_raw_data() %}
+    {% if execute and flags.WHICH in ['run', 'build'] %}
+        {% do adapter.dispatch('ingest_raw_data', 'sparkify')() %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro default__ingest_raw_data() %}
+{% endmacro %}
+
+{% macro duckdb__ingest_raw_data() %}
+    {% set summary = run_query(
+        "select sparkify_ingest('" ~ var('raw_data') | replace("'", "''") ~ "', '"
+        ~ var('landing') | replace("'", "''") ~ "')"
+    ).columns[0].values()[0] %}
+    {{ log("sparkify-ingest: " ~ summary, info=true) }}
+{% endmacro %}
