@@ -44,7 +44,8 @@ def judge_sql(relation: str, keys: list[str]) -> str:
     non_finite = ", ".join(f"case when {test} then '{key}' end" for key, test in not_finite.items())
     # such a value is no value any engine can hold: non_finite_fields names its key instead
     values = ", ".join(
-        f'case when not {test} then "{key.lower()}" end as "{key.lower()}"' for key, test in not_finite.items()
+        f'case when not {test} then "{key.lower()}" end as "{key.lower()}"'
+        for key, test in not_finite.items()
     )
     key_list = ", ".join(_quoted(key) for key in keys)
     return f"""

@@ -1,0 +1,74 @@
+"""``sparkify-ingest``: land new and changed raw files as one batch, before `dbt build`.
+
+DuckDB's `dbt build` runs the same ingester by itself (the on-run-start hook); every other engine
+runs this first:
+    sparkify-ingest --raw-data data/raw --landing data/landing        # parquet: Spark, Redshift
+    sparkify-ingest --raw-data data/raw --postgres                    # PostgreSQL (PG* variables)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sparkify_tools.ingest.ingest_batch import Ingestion
+from sparkify_tools.ingest.listing import RawDataError
+from sparkify_tools.ingest.s3_access import s3_client
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparkify-ingest",
+        description=(
+            "List --raw-data (a folder or s3:// prefix holding song_data/ and log_data/), read the files "
+            "that are new or changed since the landing last saw them, and land their records as one "
+            "batch: parquet below --landing, or tables in a PostgreSQL schema with --postgres."
+        ),
+    )
+    parser.add_argument("--raw-data", default="data/raw", help="folder or s3:// prefix [%(default)s]")
+    parser.add_argument(
+        "--landing", default="data/landing", help="folder or s3:// prefix of the parquet landing [%(default)s]"
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="land into PostgreSQL instead (connection from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE)",
+    )
+    parser.add_argument(
+        "--landing-schema", default="sparkify_landing", help="PostgreSQL schema (dbt var landing_schema)"
+    )
+    return parser
+
+
+def open_landing(args: argparse.Namespace):
+    if args.postgres:
+        import psycopg2
+
+        from sparkify_tools.ingest.landing_postgres import PostgresLanding
+
+        try:
+            return PostgresLanding(psycopg2.connect(""), args.landing_schema)
+        except psycopg2.OperationalError as error:
+            raise RawDataError(f"cannot connect to PostgreSQL ({str(error).strip()})") from error
+    from sparkify_tools.ingest.landing_parquet import ParquetLanding
+
+    return ParquetLanding(args.landing, s3_client() if args.landing.startswith("s3://") else None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        landing = open_landing(args)
+        try:
+            summary = Ingestion(args.raw_data, landing, lambda m: print(m, flush=True), s3_client).run()
+        finally:
+            landing.close()
+    except RawDataError as error:
+        print(f"sparkify-ingest: {error}", file=sys.stderr)
+        return 2
+    print(f"sparkify-ingest: {summary.describe()} -> {landing.describe()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
