@@ -4,6 +4,7 @@ DuckDB's `dbt build` runs the same ingester by itself (the on-run-start hook); e
 runs this first:
     sparkify-ingest --raw-data data/raw --landing data/landing        # parquet: Spark, Redshift
     sparkify-ingest --raw-data data/raw --postgres                    # PostgreSQL (PG* variables)
+    sparkify-ingest --spark --raw-data s3://… --landing s3://…        # read by Spark tasks (a cluster)
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--raw-data", default="data/raw", help="folder or s3:// prefix [%(default)s]")
     parser.add_argument(
-        "--landing", default="data/landing", help="folder or s3:// prefix of the parquet landing [%(default)s]"
+        "--landing",
+        default="data/landing",
+        help="folder or s3:// prefix of the parquet landing [%(default)s]",
     )
     parser.add_argument(
         "--postgres",
@@ -36,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--landing-schema", default="sparkify_landing", help="PostgreSQL schema (dbt var landing_schema)"
+    )
+    parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="read the files in Spark tasks (sparkify_tools/ingest/spark_job.py; parquet landing only); "
+        "Spark's master and settings as pyspark takes them (spark-submit, PYSPARK_SUBMIT_ARGS)",
     )
     return parser
 
@@ -56,11 +65,19 @@ def open_landing(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.spark and args.postgres:
+        parser.error("--spark lands parquet below --landing, not into PostgreSQL")
     try:
         landing = open_landing(args)
         try:
-            summary = Ingestion(args.raw_data, landing, lambda m: print(m, flush=True), s3_client).run()
+            ingestion_class = Ingestion
+            if args.spark:
+                from sparkify_tools.ingest.spark_job import SparkIngestion
+
+                ingestion_class = SparkIngestion
+            summary = ingestion_class(args.raw_data, landing, lambda m: print(m, flush=True), s3_client).run()
         finally:
             landing.close()
     except RawDataError as error:
