@@ -107,6 +107,27 @@ class DbtProject:
         }
         return yaml.safe_dump(merged, default_flow_style=True).strip()
 
+    def ingest(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`sparkify-ingest` for this project's raw_data, as a user of an engine other than DuckDB
+        runs it before `dbt build` (PostgreSQL: into var landing_schema; else parquet in landing)."""
+        if self.target == "postgres":
+            schema = self.extra_vars.get("landing_schema", "sparkify_landing")
+            landing = ["--postgres", "--landing-schema", schema]
+        else:
+            landing = ["--landing", str(self.landing)]
+        command = [sys.executable, "-m", "sparkify_tools.ingest.cli", "--raw-data", str(self.raw_data)]
+        completed = subprocess.run(
+            [*command, *landing, *extra],
+            cwd=self.project_dir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and completed.returncode != 0:
+            raise AssertionError(f"sparkify-ingest failed:\n{completed.stdout}\n{completed.stderr}")
+        return completed
+
     def dbt(self, *args: str, vars: dict | None = None, check: bool = True) -> DbtResult:
         """Run one dbt command in project_dir; raise with dbt's output when it fails."""
         executable = self.dbt_command or [str(Path(sys.executable).with_name("dbt"))]

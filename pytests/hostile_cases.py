@@ -1,7 +1,8 @@
 """The hostile input cases: one bad raw file each, and what the warehouse must make of it.
 
-Shared by the DuckDB suite (test_hostile_input.py: one build per case) and the Postgres suite
-(test_hostile_input_postgres.py: every case in one build), so both engines face the same bytes.
+Shared by the ingester's tests (test_ingester.py: what each file lands as, no dbt) and the DuckDB
+and Postgres suites (every case delivered at once, one build each), so every layer and engine
+faces the same bytes; `check_case` and `check_every_other_file` state what a build must show.
 """
 
 from __future__ import annotations
@@ -10,8 +11,13 @@ import gzip
 import json
 import shutil
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pytests.mart_compare import MART_KEYS, read_warehouse_state
+from pytests.raw_delivery import count_lines
 
 APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\x09\x00\x00\x002\xff\xfe"
 
@@ -79,6 +85,10 @@ def cases(raw: Path) -> dict[str, Case]:
     truncated, truncated_data, truncated_lines = truncated_gzip(event_lines(raw, 990012, 24))
     # cut before the end of its deflate data: no whole JSON object survives, and the trailer is gone
     truncated_song = gzip.compress(as_line(dict(song, song_id="SOHOSTILE0000003")).encode(), mtime=0)[:-12]
+    infinite = [as_line(e) for e in event_lines(raw, 990015)]
+    beyond_a_double = infinite[1].replace('"length":', '"length":1e400,"_length":', 1)
+    bom_song = as_line(dict(song, song_id="SOHOSTILE0000004", title="Byte Order Mark"))
+    blank = [as_line(e) for e in event_lines(raw, 990016, 2)]
     return {
         "latin1_byte_in_a_line": Case(
             "log_data/2018/11/hostile-latin1.json",
@@ -174,6 +184,26 @@ def cases(raw: Path) -> dict[str, Case]:
             truncated_song,
             song_reason="not readable as text: gzip data damaged",
         ),
+        # no engine holds a double beyond 1.8e308: the line is quarantined, never loaded as inf
+        "number_beyond_a_double": Case(
+            "log_data/2018/11/hostile-infinite.json",
+            (infinite[0] + "\n" + beyond_a_double + "\n").encode(),
+            lines=2,
+            quarantined={2: "a number beyond the range of a double: length"},
+            clean_lines=[infinite[0]],
+        ),
+        # a byte-order mark is no part of the JSON: the song loads, as a log line with one does
+        "utf8_bom_song_file": Case(
+            "song_data/Z/Z/Z/TRHOSTILE000004.json", b"\xef\xbb\xbf" + bom_song.encode(), clean_song=bom_song
+        ),
+        # spaces and a tab are as blank as nothing
+        "line_of_spaces_and_a_tab": Case(
+            "log_data/2018/11/hostile-blank.json",
+            (blank[0] + "\n \t \n" + blank[1] + "\n").encode(),
+            lines=3,
+            quarantined={2: "empty line"},
+            clean_lines=blank,
+        ),
     }
 
 
@@ -211,6 +241,9 @@ CASE_NAMES = (
     "text_after_the_closing_brace",
     "truncated_gzip_file",
     "truncated_gzip_song_file",
+    "number_beyond_a_double",
+    "utf8_bom_song_file",
+    "line_of_spaces_and_a_tab",
 )
 
 
@@ -240,3 +273,94 @@ def write_clean_equivalent(sample: Path, clean: Path, chosen: list[Case]) -> Pat
             song, encoding="utf-8"
         )
     return clean
+
+
+Query = Callable[[str], list[dict[str, Any]]]
+
+
+@dataclass
+class Outcome:
+    """What one build of the warehouse holds about the raw files, as plain Python."""
+
+    accounting: dict[str, tuple[int, ...]]  # file -> lines_read, plays, other, duplicates, quarantined
+    quarantined: dict[tuple[str, int], str]  # (file, line) -> rejection_reason
+    not_read: dict[str, str]  # file -> reason
+    songs_read: set[str]
+    state: dict[str, list[tuple]]
+    marts: dict[str, list[dict[str, Any]]]
+
+
+def outcome_of(query: Query, marts: str, staging: str, snapshots: str) -> Outcome:
+    return Outcome(
+        accounting={
+            r["source_file"]: (
+                r["lines_read"],
+                r["song_plays"],
+                r["other_events"],
+                r["duplicates"],
+                r["quarantined"],
+            )
+            for r in query(f"select * from {marts}.log_line_accounting")
+        },
+        quarantined={
+            (r["source_file"], r["line_number"]): r["rejection_reason"]
+            for r in query(f"select * from {marts}.quarantined_records")
+        },
+        not_read={r["source_file"]: r["reason"] for r in query(f"select * from {marts}.raw_files_not_read")},
+        songs_read={
+            r["source_file"] for r in query(f"select source_file from {staging}.base_sparkify__song_files")
+        },
+        state=read_warehouse_state(query, marts, snapshots),
+        marts={mart: query(f'select * from {marts}."{mart}"') for mart in MART_KEYS},
+    )
+
+
+def check_case(case: Case, got: Outcome) -> None:
+    """The case's file is accounted for, line by line, with the reasons it must have."""
+    if case.not_read:
+        assert case.not_read in got.not_read.get(case.path, ""), (case.path, got.not_read)
+        assert got.accounting.get(case.path) == (None if case.lines is None else (case.lines, 0, 0, 0, 0))
+        assert case.path not in got.songs_read
+        return
+    if case.path.startswith("song_data/"):
+        assert case.path in got.songs_read
+    else:
+        lines_read, *outcomes = got.accounting[case.path]
+        assert lines_read == case.lines
+        assert sum(outcomes) == lines_read
+    expected = {(case.path, line): reason for line, reason in case.quarantined.items()}
+    if case.song_reason:
+        expected[(case.path, 1)] = case.song_reason
+    quarantined = {key: reason for key, reason in got.quarantined.items() if key[0] == case.path}
+    assert set(quarantined) == set(expected)
+    for key, reason in expected.items():
+        assert quarantined[key].startswith(reason), (key, quarantined[key])
+
+
+def check_every_other_file(raw: Path, every_case: dict[str, Case], got: Outcome) -> None:
+    """Every good file read whole, and only the cases' files (and notes.txt) listed as not read."""
+    bad = {case.path for case in every_case.values()}
+    data_files = [*(raw / "log_data").rglob("*"), *(raw / "song_data").rglob("*")]
+    for path in sorted(p for p in data_files if p.is_file()):
+        relative = path.relative_to(raw).as_posix()
+        if relative in bad or relative == NOTES_FILE.path:
+            continue
+        if relative.startswith("song_data/"):
+            assert relative in got.songs_read, relative
+        else:
+            lines_read, *outcomes = got.accounting[relative]
+            assert lines_read == count_lines(path) == sum(outcomes), relative
+    not_read = {case.path for case in every_case.values() if case.not_read} | {NOTES_FILE.path}
+    assert set(got.not_read) == not_read
+    assert NOTES_FILE.not_read in got.not_read[NOTES_FILE.path]
+
+
+def huge_integer_case(sample: Path) -> Case:
+    """A ts beyond bigint's range: text in the landing, so staging's cast must not stop the build."""
+    event = dict(event_lines(sample, 990101, 1)[0], ts=10**25)
+    return Case(
+        "log_data/2018/11/hostile-huge-integer.json",
+        (as_line(event) + "\n").encode(),
+        lines=1,
+        quarantined={1: "ts is not an integer"},
+    )

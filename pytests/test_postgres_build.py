@@ -1,6 +1,7 @@
 """The project on a real PostgreSQL server (issue 4).
 
-Raw data goes in through `sparkify-load-postgres`, dbt builds models and tests in two increments,
+Raw data goes in through `sparkify-ingest --postgres` (the landing tables), dbt builds models and
+tests in two increments,
 and the five marts must then hold exactly DuckDB's rows for the same generated data. Raw files
 delivered out of order (issue 12) leave the same warehouse as a full refresh.
 """
@@ -25,22 +26,21 @@ from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 from pytests.raw_delivery import empty_file_accounting, log_files
-from sparkify_tools.loaders.postgres import file_version
 
 # a real server, and many builds
 pytestmark = pytest.mark.slow
 
-# sparkify-load-postgres as the module it runs, from PROJECT_ROOT: the console script would import
+# sparkify-ingest as the module it runs, from PROJECT_ROOT: the console script would import
 # whichever checkout the virtualenv was installed from, not the one under test
-LOADER = [sys.executable, "-m", "sparkify_tools.loaders.postgres_cli"]
+INGEST = [sys.executable, "-m", "sparkify_tools.ingest.cli", "--postgres"]
 # Enough days for every out-of-order step (the oldest is then 14 days older than the newest two);
 # fewer events than the DuckDB test's month, since each step builds twice on Postgres.
 OUT_OF_ORDER_SAMPLE = {"days": 16, "events_per_day": 60, "songs": 100, "users": 20, "seed": 5}
 
 
-def run_loader(server: PostgresServer, *args: str) -> subprocess.CompletedProcess[str]:
+def run_ingest(server: PostgresServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*LOADER, *args],
+        [*INGEST, *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **server.env()},
         capture_output=True,
@@ -98,8 +98,7 @@ def postgres_build(
     half = len(log_files) // 2
     for batch in (log_files[:half], log_files[half:]):
         copy_raw(small_raw_data, raw, batch)
-        loaded = run_loader(postgres_server, "--raw-data", str(raw))
-        assert loaded.returncode == 0, loaded.stderr
+        project.ingest()
         project.dbt("build")
     return project
 
@@ -116,7 +115,7 @@ def test_marts_equal_duckdb(
     assert all(on_postgres[mart] for mart in MART_KEYS)
     assert any(row["song_id"] for row in on_postgres["songplays"])
     doubly_encoded = query(
-        postgres_server, "select count(*) as n from sparkify_raw.log_data where artist ~ 'Ã'"
+        postgres_server, "select count(*) as n from sparkify_landing.log_lines where artist ~ 'Ã'"
     )
     assert doubly_encoded[0]["n"] > 0
     assert any(
@@ -125,22 +124,17 @@ def test_marts_equal_duckdb(
     )
 
 
-def test_loading_again_loads_nothing(
+def test_ingesting_again_lands_nothing(
     postgres_build: DbtProject,
     postgres_server: PostgresServer,  # noqa: F811
 ) -> None:
     count = (
-        "select (select count(*) from sparkify_raw.log_data)"
-        " + (select count(*) from sparkify_raw.song_data) as n"
+        "select (select count(*) from sparkify_landing.log_lines)"
+        " + (select count(*) from sparkify_landing.song_files) as n"
     )
     before = query(postgres_server, count)
-    again = run_loader(postgres_server, "--raw-data", str(postgres_build.raw_data))
-    assert again.returncode == 0, again.stderr
-    assert "log_data: 0 files loaded" in again.stdout and "song_data: 0 files loaded" in again.stdout
-    assert query(postgres_server, count) == before
-    reloaded = run_loader(postgres_server, "--raw-data", str(postgres_build.raw_data), "--reload")
-    assert reloaded.returncode == 0, reloaded.stderr
-    assert "0 already loaded" in reloaded.stdout and "log_data: 0 files loaded" not in reloaded.stdout
+    again = postgres_build.ingest()
+    assert " 0 new or changed read (0.0 MB, 0 records)" in again.stdout, again.stdout
     assert query(postgres_server, count) == before
 
 
@@ -207,52 +201,22 @@ def write_bad_raw(root: Path) -> Path:
     return day / "2018-11-01-events.json"
 
 
-def test_loader_loads_every_line_for_the_warehouse_to_judge(
+def test_ingester_bad_input_is_named_without_a_traceback(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """Nothing is rejected on the way in: a line that is not JSON, or a value of the wrong type, is
-    loaded with its record columns, and the build quarantines it (test_hostile_input_postgres)."""
-    bad_file = write_bad_raw(tmp_path / "raw")
-    (bad_file.parent / "._2018-11-01-events.json").write_bytes(b"\x00\x05\x16\x07")
-    loaded = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_bad")
-    assert loaded.returncode == 0, loaded.stderr
-    assert "1 rows not text or not a JSON object" in loaded.stdout
-    rows = query(
-        postgres_server,
-        "select line_number, is_valid_json, raw_text, ts, page from raw_bad.log_data order by line_number",
-    )
-    assert [(r["line_number"], r["is_valid_json"], r["ts"]) for r in rows] == [
-        (1, True, "1541105830796"),
-        (2, False, None),
-        (3, True, "soon"),
-    ]
-    assert rows[1]["raw_text"] == '{"page": "Home", "ts": '
-    assert query(postgres_server, "select count(*) as n from raw_bad.song_data") == [{"n": 1}]
-    assert query(postgres_server, "select source_file, reason from raw_bad.files_not_read") == [
-        {
-            "source_file": f"{tmp_path / 'raw'}/log_data/2018/11/._2018-11-01-events.json",
-            "reason": "AppleDouble file (macOS ._ metadata companion of another file), not data",
-        }
-    ]
-
-
-def test_loader_bad_input_is_named_without_a_traceback(
-    postgres_server: PostgresServer,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    missing = run_loader(postgres_server, "--raw-data", str(tmp_path / "nowhere"))
+    missing = run_ingest(postgres_server, "--raw-data", str(tmp_path / "nowhere"))
     assert missing.returncode == 2
     assert str(tmp_path / "nowhere") in missing.stderr
 
     (tmp_path / "empty").mkdir()
-    empty = run_loader(postgres_server, "--raw-data", str(tmp_path / "empty"))
+    empty = run_ingest(postgres_server, "--raw-data", str(tmp_path / "empty"))
     assert empty.returncode == 2
     assert f"no raw files under {tmp_path / 'empty'}" in empty.stderr
 
     write_bad_raw(tmp_path / "raw")
     unreachable = subprocess.run(
-        [*LOADER, "--raw-data", str(tmp_path / "raw")],
+        [*INGEST, "--raw-data", str(tmp_path / "raw")],
         cwd=PROJECT_ROOT,
         env={**os.environ, **postgres_server.env(), "PGPORT": "1", "PGCONNECT_TIMEOUT": "5"},
         capture_output=True,
@@ -275,51 +239,15 @@ def drop_schemas(server: PostgresServer, schema: str) -> None:
         execute(server, f'drop schema "{row["nspname"]}" cascade')
 
 
-def test_loader_reloads_changed_files_and_prunes_deleted_ones(
-    postgres_server: PostgresServer,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    bad_file = write_bad_raw(tmp_path / "raw")
-    schema = "raw_changed"
-    arguments = ("--raw-data", str(tmp_path / "raw"), "--schema", schema)
-    first = run_loader(postgres_server, *arguments)
-    assert first.returncode == 0, first.stderr
-    # the same name, other content: one line instead of three
-    bad_file.write_text(bad_file.read_text().splitlines()[0].replace('"userId":"7"', '"userId":"8"'))
-    again = run_loader(postgres_server, *arguments)
-    assert again.returncode == 0, again.stderr
-    assert (
-        "log_data: 1 files loaded (1 rows, 1 of them changed since loaded), 0 already loaded" in again.stdout
-    )
-    assert "song_data: 0 files loaded" in again.stdout
-    rows = query(postgres_server, f"select userid, file_size from {schema}.log_data")
-    assert rows == [{"userid": "8", "file_size": bad_file.stat().st_size}]
-    unchanged = run_loader(postgres_server, *arguments)
-    assert "log_data: 0 files loaded" in unchanged.stdout, unchanged.stdout
-    # a file gone from raw_data stays loaded unless --prune is given
-    bad_file.unlink()
-    kept = run_loader(postgres_server, *arguments)
-    assert kept.returncode == 0, kept.stderr
-    assert query(postgres_server, f"select count(*) as n from {schema}.log_data") == [{"n": 1}]
-    pruned = run_loader(postgres_server, *arguments, "--prune")
-    assert pruned.returncode == 0, pruned.stderr
-    assert (
-        "log_data: 0 files loaded" in pruned.stdout
-        and "1 files gone from --raw-data removed" in pruned.stdout
-    )
-    assert query(postgres_server, f"select count(*) as n from {schema}.log_data") == [{"n": 0}]
-    assert query(postgres_server, f"select count(*) as n from {schema}.song_data") == [{"n": 1}]
-
-
 def test_out_of_order_delivery_equals_full_refresh(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """The DuckDB test's steps (test_ingestion_batches), with the loader before every build."""
+    """The DuckDB test's steps (test_ingestion_batches), with the ingester before every build."""
     raw = generate_raw(tmp_path / "generated", **OUT_OF_ORDER_SAMPLE)
     landing = tmp_path / "landing"
-    raw_schema, schema, full_schema = "ooo_raw", "ooo", "ooo_full"
-    for name in (raw_schema, schema, full_schema):
+    schema, full_schema = "ooo", "ooo_full"
+    for name in (schema, full_schema, f"{schema}_landing", f"{full_schema}_landing"):
         drop_schemas(postgres_server, name)
     pg_env = postgres_server.env()
 
@@ -328,7 +256,7 @@ def test_out_of_order_delivery_equals_full_refresh(
             work_dir=work_dir,
             raw_data=landing,
             target="postgres",
-            extra_vars={"raw_schema": raw_schema},
+            extra_vars={"landing_schema": f"{target_schema}_landing"},
             extra_env={**pg_env, "SPARKIFY_PG_SCHEMA": target_schema},
         )
 
@@ -348,12 +276,12 @@ def test_out_of_order_delivery_equals_full_refresh(
     steps = 0
     delivery = Delivery(raw, landing, forget)
     for step in out_of_order_steps(delivery):
-        # --prune: a file deleted from the landing folder leaves the raw table too
-        loaded = run_loader(postgres_server, "--raw-data", str(landing), "--schema", raw_schema, "--prune")
-        assert loaded.returncode == 0, loaded.stderr
+        incremental.ingest()
         incremental.dbt("build")
-        # a full refresh from nothing, as the DuckDB test's fresh database: the snapshot too
+        # a full refresh from nothing, as the DuckDB test's fresh database: landing and snapshot too
         drop_schemas(postgres_server, full_schema)
+        drop_schemas(postgres_server, f"{full_schema}_landing")
+        full.ingest()
         full.dbt("build", "--full-refresh")
         problems = diff_states(state_of(schema), state_of(full_schema))
         assert problems == [], f"after {step}: {problems}"
@@ -364,7 +292,7 @@ def test_out_of_order_delivery_equals_full_refresh(
                 f"select count(*) as n from {schema}_staging.base_sparkify__log_lines "
                 "where replaces_earlier_ingestion",
             )
-            assert replaced[0]["n"] > 0, "the loader reloaded the changed file, the base model must see it"
+            assert replaced[0]["n"] > 0, "the changed file was landed again: the base model must see it"
     assert steps == 7
     gone = log_files(raw)[delivery.deleted_day].relative_to(raw).as_posix()
     deleted = query(
@@ -375,30 +303,29 @@ def test_out_of_order_delivery_equals_full_refresh(
     assert all(state_of(schema)[mart] for mart in MART_KEYS)
 
 
-def test_a_file_deleted_and_pruned_before_a_full_refresh_is_reported(
+def test_a_file_deleted_before_a_full_refresh_is_reported(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """Issue 14c on Postgres: the loader's --prune takes a deleted file out of the raw tables, the full
-    refresh out of the base models; raw_files_ingested remembers it and raw_files_gone warns."""
+    """Issue 14c on Postgres: the ingester finds a deleted file gone, the full refresh takes it out of
+    the base models; raw_files_ingested remembers it and raw_files_gone warns."""
     raw = generate_raw(tmp_path / "raw", days=3, events_per_day=60, songs=40, users=10, seed=3)
-    raw_schema, schema = "gone_raw", "gone"
-    for name in (raw_schema, schema):
+    schema = "gone"
+    for name in (schema, f"{schema}_landing"):
         drop_schemas(postgres_server, name)
     project = DbtProject(
         work_dir=tmp_path / "work",
         raw_data=raw,
         target="postgres",
-        extra_vars={"raw_schema": raw_schema},
+        extra_vars={"landing_schema": f"{schema}_landing"},
         extra_env={**postgres_server.env(), "SPARKIFY_PG_SCHEMA": schema},
     )
-    loader_args = ("--raw-data", str(raw), "--schema", raw_schema, "--prune")
-    assert run_loader(postgres_server, *loader_args).returncode == 0
+    project.ingest()
     project.dbt("build")
     deleted = log_files(raw)[1]
     below_raw_data = deleted.relative_to(raw).as_posix()
     deleted.unlink()
-    assert run_loader(postgres_server, *loader_args).returncode == 0
+    assert " 1 gone, " in project.ingest().stdout
 
     result = project.dbt("build", "--full-refresh")
 
@@ -419,12 +346,12 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """Issue 14e on Postgres: the loader loads a log file rewritten as empty as the one row that
+    """Issue 14e on Postgres: the ingester lands a log file rewritten as empty as the one row that
     stands for it (line 0), and the plain build withdraws the file's plays as on DuckDB: 0 lines in
     the accounting, listed as not read (a warning), equal to a full refresh of the same files."""
     raw = generate_raw(tmp_path / "raw", days=3, events_per_day=60, songs=40, users=10, seed=3)
-    raw_schema, schema, full_schema = "emptied_raw", "emptied", "emptied_full"
-    for name in (raw_schema, schema, full_schema):
+    schema, full_schema = "emptied", "emptied_full"
+    for name in (schema, full_schema, f"{schema}_landing", f"{full_schema}_landing"):
         drop_schemas(postgres_server, name)
 
     def project(work_dir: Path, target_schema: str) -> DbtProject:
@@ -432,7 +359,7 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
             work_dir=work_dir,
             raw_data=raw,
             target="postgres",
-            extra_vars={"raw_schema": raw_schema},
+            extra_vars={"landing_schema": f"{target_schema}_landing"},
             extra_env={**postgres_server.env(), "SPARKIFY_PG_SCHEMA": target_schema},
         )
 
@@ -444,8 +371,7 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
         )
 
     incremental = project(tmp_path / "incremental", schema)
-    loader_args = ("--raw-data", str(raw), "--schema", raw_schema, "--prune")
-    assert run_loader(postgres_server, *loader_args).returncode == 0
+    incremental.ingest()
     incremental.dbt("build")
     emptied_path = log_files(raw)[1]
     emptied = emptied_path.relative_to(raw).as_posix()
@@ -456,9 +382,7 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
     assert plays_of_emptied > 0
 
     emptied_path.write_bytes(b"")
-    loaded = run_loader(postgres_server, *loader_args)
-    assert loaded.returncode == 0, loaded.stderr
-    assert "log_data: 1 files loaded (1 rows, 1 of them changed since loaded)" in loaded.stdout
+    assert " 1 new or changed read (0.0 MB, 1 records)" in incremental.ingest().stdout
     result = incremental.dbt("build")
 
     assert query(postgres_server, plays)[0]["n"] == plays_before - plays_of_emptied
@@ -470,40 +394,7 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
     ]
     assert query(postgres_server, f"select * from {schema}.raw_files_gone") == []
     assert "WARN 1 is_empty_raw_files_not_read_" in result.output
-    project(tmp_path / "full", full_schema).dbt("build", "--full-refresh")
+    full = project(tmp_path / "full", full_schema)
+    full.ingest()
+    full.dbt("build", "--full-refresh")
     assert diff_states(state_of(schema), state_of(full_schema)) == []
-
-
-def test_loader_converts_tables_of_earlier_loaders(
-    postgres_server: PostgresServer,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    """Typed key columns, no record columns: the keys become text and each file is loaded again."""
-    bad_file = write_bad_raw(tmp_path / "raw")
-    name = f"{tmp_path / 'raw'}/log_data/2018/11/{bad_file.name}"
-    # the file unchanged since: only the missing line numbers make the loader load it again
-    size, modified_at = file_version(bad_file)
-    drop_schemas(postgres_server, "raw_old")
-    execute(
-        postgres_server,
-        "create schema raw_old;"
-        " create table raw_old.log_data (source_file text not null, ts bigint, page varchar,"
-        " file_size bigint, file_modified_at timestamp);"
-        f" insert into raw_old.log_data values ('{name}', 1541105830796, 'Home', {size}, '{modified_at}')",
-    )
-    loaded = run_loader(postgres_server, "--raw-data", str(tmp_path / "raw"), "--schema", "raw_old")
-    assert loaded.returncode == 0, loaded.stderr
-    assert "log_data: 1 files loaded (3 rows, 1 of them changed since loaded)" in loaded.stdout
-    types = query(
-        postgres_server,
-        "select column_name, data_type from information_schema.columns"
-        " where table_schema = 'raw_old' and table_name = 'log_data'"
-        " and column_name in ('ts', 'line_number')",
-    )
-    assert {row["column_name"]: row["data_type"] for row in types} == {"ts": "text", "line_number": "bigint"}
-    rows = query(postgres_server, "select line_number, ts from raw_old.log_data order by line_number")
-    assert rows == [
-        {"line_number": 1, "ts": "1541105830796"},
-        {"line_number": 2, "ts": None},
-        {"line_number": 3, "ts": "soon"},
-    ]

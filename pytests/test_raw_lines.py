@@ -9,7 +9,6 @@ import pytest
 from sparkify_tools.ingest.raw_lines import (
     EMPTY_FILE_ROW,
     decode_raw_file,
-    has_long_line,
     split_raw_file,
     split_raw_log_file,
 )
@@ -91,12 +90,3 @@ def test_decode_raw_file_keeps_the_whole_file() -> None:
     assert text == '{"t":"\\xff"}'
     assert problem is not None and problem.startswith("not UTF-8 text")
     assert decode_raw_file('{"t":"é"}'.encode("utf-16")) == ('{"t":"é"}', None)
-
-
-def test_has_long_line_finds_every_line_of_twice_the_window() -> None:
-    window = 8
-    assert not has_long_line(b"1234567\n" * 10, window)
-    for length in range(2 * window, 4 * window):
-        for offset in range(window):
-            data = b"x" * offset + b"\n" + b"y" * length + b"\n"
-            assert has_long_line(data, window), (offset, length)

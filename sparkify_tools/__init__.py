@@ -1,1 +1,1 @@
-"""Tooling for the Sparkify warehouse: data generator, loaders and benchmark."""
+"""Tooling for the Sparkify warehouse: data generator, ingester and benchmark."""

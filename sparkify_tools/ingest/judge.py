@@ -95,6 +95,6 @@ def judge_records(
     the judged records of a batch come back with the columns of the landing tables, in order."""
     con.register("raw_records", records)
     try:
-        return con.execute(judge_sql("raw_records", keys), list(batch)).fetch_arrow_table()
+        return con.execute(judge_sql("raw_records", keys), list(batch)).to_arrow_table()
     finally:
         con.unregister("raw_records")

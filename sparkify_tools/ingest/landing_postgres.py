@@ -48,7 +48,7 @@ def _without_nul(rows: pa.Table) -> pa.Table:
         )
     with duckdb.connect() as con:
         con.register("landing_rows", rows)
-        return con.execute(f"select * replace ({', '.join(shown)}) from landing_rows").fetch_arrow_table()
+        return con.execute(f"select * replace ({', '.join(shown)}) from landing_rows").to_arrow_table()
 
 
 class PostgresLanding:
@@ -81,14 +81,16 @@ class PostgresLanding:
             database, encoding = cursor.fetchone()
             if encoding != "UTF8":
                 raise RawDataError(
-                    f"database {database} has encoding {encoding}; the raw names are Unicode and their repair "
-                    f"needs UTF8 (createdb --encoding=UTF8 --template=template0 {database})"
+                    f"database {database} has encoding {encoding}; the raw names are Unicode and their "
+                    f"repair needs UTF8 (createdb --encoding=UTF8 --template=template0 {database})"
                 )
             self._ensure_tables(cursor)
             cursor.execute(
                 sql.SQL(
                     """
-                    select source_table, source_file, status, file_size, modified_ns, change_signal, content_hash
+                    select
+                        source_table, source_file, status, file_size, modified_ns, change_signal,
+                        content_hash
                     from (
                         select raw_files.*, row_number() over (
                             partition by source_table, source_file order by raw_files.landing_batch_id desc

@@ -93,7 +93,9 @@ def split_raw_file(data: bytes) -> list[RawLine]:
     if encoding == "utf-8" and gzip_problem is None:
         try:
             # the common case, decoded and split in C: only a file with a bad byte goes line by line
-            texts = lines_of(data.decode("utf-8").split("\n"))
+            texts = data.decode("utf-8").split("\n")
+            if texts[-1] == "":
+                texts.pop()
             return [(number, text.removesuffix("\r"), None) for number, text in enumerate(texts, start=1)]
         except UnicodeDecodeError:
             pass
