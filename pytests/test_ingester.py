@@ -16,6 +16,7 @@ from pytests.hostile_cases import CASE_NAMES, Case, cases, deliver
 from sparkify_tools.ingest.ingest_batch import BatchSummary, Ingestion
 from sparkify_tools.ingest.landing_parquet import ParquetLanding
 from sparkify_tools.ingest.listing import RawDataError
+from sparkify_tools.ingest.text_repair import repair_columns, repair_double_utf8
 
 pytestmark = pytest.mark.duckdb
 
@@ -232,3 +233,35 @@ def test_progress_names_files_and_bytes(sample: Path, tmp_path: Path) -> None:
     ingest(sample, tmp_path / "landing", messages)
     days = len(list(sample.glob("log_data/*/*/*.json")))
     assert any(f"log_data: {days}/{days} new or changed files" in m and " MB read" in m for m in messages)
+
+
+# Text that must come back unchanged (not mojibake, or not safely decodable) and text that must be
+# repaired.
+REPAIR_CASES = {
+    "Bj\u00c3\u0083\u00c2\u00b6rk": "Björk",  # doubly encoded Björk
+    "Bj\u00c3\u00b6rk": "Björk",  # encoded once
+    "Björk": "Björk",  # already right: ö alone is no UTF-8 sequence
+    "日本の歌": "日本の歌",  # beyond Latin-1
+    "Ã": "Ã",  # a lead byte with nothing after it
+    "\u00c0\u0080": "\u00c0\u0080",  # overlong encoding of NUL
+    "\u00ed\u00a0\u0080": "\u00ed\u00a0\u0080",  # an encoded UTF-16 surrogate
+    "\u00f4\u0090\u0080\u0080": "\u00f4\u0090\u0080\u0080",  # above U+10FFFF
+    "Ã¶ and 日本": "Ã¶ and 日本",  # mojibake next to text beyond Latin-1
+    "Ces Gens L\u00c3\u0083\u00c2\u00a0": "Ces Gens L\u00e0",  # the real log's "là" (trimmed later)
+    "plain ascii": "plain ascii",
+    "": "",
+}
+
+
+@pytest.mark.parametrize("text", list(REPAIR_CASES))
+def test_doubly_encoded_text_is_repaired_and_nothing_else_changes(text: str) -> None:
+    assert repair_double_utf8(text) == REPAIR_CASES[text]
+
+
+def test_only_the_named_columns_are_repaired() -> None:
+    import pyarrow as pa
+
+    table = pa.table({"song": [*REPAIR_CASES, None], "page": [*REPAIR_CASES, None]})
+    repaired = repair_columns(table, ["song"])
+    assert repaired["song"].to_pylist() == [*REPAIR_CASES.values(), None]
+    assert repaired["page"].to_pylist() == [*REPAIR_CASES, None]

@@ -76,13 +76,12 @@ def test_one_day_build_reads_only_the_new_file(tmp_path: Path, raw: Path) -> Non
 
     deliver(days[3], raw, landing)
     project.dbt("build")
-    # the files to read are listed when the model runs: the new day only, and no song file
-    compiled = project.work_dir / "target" / "compiled" / "sparkify" / "models" / "staging" / "sparkify"
-    log_sql = (compiled / "base" / "base_sparkify__log_lines.sql").read_text()
-    assert f"'{landing / days[3].relative_to(raw)}'" in log_sql
-    assert not any(f"'{landing / day.relative_to(raw)}'" in log_sql for day in days[:3])
-    assert "**/*.json" not in log_sql
-    assert "where false" in (compiled / "base" / "base_sparkify__song_files.sql").read_text()
+    # the build's ingestion read the new day only, and no song file
+    newest = duckdb_query(project.duckdb_path)(
+        f"select source_file, status from read_parquet('{project.landing}/raw_files/*.parquet') "
+        f"where landing_batch_id = (select max(landing_batch_id) from '{project.landing}/batches/*.parquet')"
+    )
+    assert newest == [{"source_file": days[3].relative_to(raw).as_posix(), "status": "ingested"}]
     batches = duckdb_query(project.duckdb_path)(
         "select source_file, count(distinct ingested_at) as batches "
         "from main_staging.base_sparkify__log_lines group by source_file order by source_file"

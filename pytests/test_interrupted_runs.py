@@ -65,10 +65,12 @@ def build_killed_when(project: DbtProject, *markers: str, build_args: tuple[str,
 @pytest.mark.parametrize(
     "marker",
     [
+        # the ingester's progress line: its log lines read, its batch not yet committed
+        "sparkify-ingest: log_data: ",
         "START sql incremental model main_staging.base_sparkify__log_lines",
         "START sql incremental model main.songplays",
     ],
-    ids=["during-staging", "during-marts"],
+    ids=["during-ingestion", "during-staging", "during-marts"],
 )
 def test_build_killed_then_rerun_ends_correct(tmp_path: Path, raw: Path, marker: str) -> None:
     project = DbtProject(work_dir=tmp_path, raw_data=raw)

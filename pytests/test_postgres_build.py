@@ -138,52 +138,6 @@ def test_ingesting_again_lands_nothing(
     assert query(postgres_server, count) == before
 
 
-# Text that must come back unchanged (not mojibake, or not safely decodable) and text that must be
-# repaired; the expectation is computed in Python, the engine has to agree.
-REPAIR_CASES = [
-    "Bj\u00c3\u0083\u00c2\u00b6rk",  # doubly encoded Björk
-    "Bj\u00c3\u00b6rk",  # encoded once
-    "Björk",  # already right: ö alone is no UTF-8 sequence
-    "日本の歌",  # beyond Latin-1: convert_to(LATIN1) would raise
-    "Ã",  # a lead byte with nothing after it
-    "\u00c0\u0080",  # overlong encoding of NUL
-    "\u00ed\u00a0\u0080",  # an encoded UTF-16 surrogate
-    "\u00f4\u0090\u0080\u0080",  # above U+10FFFF
-    "Ã¶ and 日本",  # mojibake next to text beyond Latin-1
-    "plain ascii",
-    "",
-]
-
-
-def python_repair(text: str, rounds: int = 2) -> str:
-    for _ in range(rounds):
-        if text.isascii():
-            break
-        try:
-            text = text.encode("latin-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            break
-    return text
-
-
-def test_latin1_repair_never_raises_and_matches_python(postgres_build: DbtProject) -> None:
-    values = ", ".join("('" + case.replace("'", "''") + "')" for case in REPAIR_CASES)
-    sql = f"select x, {{{{ repair_double_utf8('x') }}}} as repaired from (values {values}, (null)) as v(x)"
-    result = postgres_build.dbt(
-        "show", "--inline", sql, "--output", "json", "--limit", "-1", "--log-format", "json"
-    )
-    previews = [
-        json.loads(event["data"]["preview"])
-        for event in map(json.loads, filter(lambda line: line.startswith("{"), result.output.splitlines()))
-        if event.get("info", {}).get("name") == "ShowNode"
-    ]
-    assert len(previews) == 1
-    repaired = {row["x"]: row["repaired"] for row in previews[0]}
-    assert repaired.pop(None) is None
-    assert repaired == {case: python_repair(case) for case in REPAIR_CASES}
-    assert repaired["Bj\u00c3\u0083\u00c2\u00b6rk"] == "Björk"
-
-
 def write_bad_raw(root: Path) -> Path:
     day = root / "log_data" / "2018" / "11"
     day.mkdir(parents=True)

@@ -1,4 +1,5 @@
-"""A raw_data location that cannot be read, or holds no files, stops the run with one message.
+"""A raw_data location that cannot be read, or holds no files, stops the run with one message
+(the ingester's, from the on-run-start hook).
 
 Each case runs `dbt run` against a real S3 API (moto on loopback, signatures checked) and expects:
 a non-zero exit, the location named in the message, no Python traceback, and no model built.
@@ -48,8 +49,8 @@ CASES = {
         {},
         ["s3://no-such-sparkify-bucket/raw/", "bucket does not exist"],
     ),
-    "missing prefix": (f"s3://{BUCKET}/nothing-here", {}, [f"s3://{BUCKET}/nothing-here/", "no files match"]),
-    "empty prefix": (f"s3://{BUCKET}/empty", {}, [f"s3://{BUCKET}/empty/", "no files match"]),
+    "missing prefix": (f"s3://{BUCKET}/nothing-here", {}, [f"s3://{BUCKET}/nothing-here:", "no raw files"]),
+    "empty prefix": (f"s3://{BUCKET}/empty", {}, [f"s3://{BUCKET}/empty:", "no raw files under"]),
     "unknown key id": (f"s3://{BUCKET}/complete", {"key_id": "AKIAWRONGWRONGWRONG0"}, ["AWS_ACCESS_KEY_ID"]),
     "wrong secret": (f"s3://{BUCKET}/complete", {"secret": "not-the-secret"}, ["AWS_SECRET_ACCESS_KEY"]),
 }
@@ -63,7 +64,7 @@ def test_bad_raw_location_fails_with_one_clear_message(case: str, s3: MotoServer
     result = project.dbt("run", check=False)
 
     assert not result.ok, f"{case}: dbt run succeeded:\n{result.output[-3000:]}"
-    failures = [line for line in result.output.splitlines() if "raw data check failed" in line]
+    failures = [line for line in result.output.splitlines() if "sparkify-ingest: " in line]
     assert failures, f"{case}: no pre-flight message:\n{result.output[-3000:]}"
     message = failures[0]
     for word in expected_words:

@@ -18,9 +18,10 @@ import pyarrow as pa
 
 from sparkify_tools.ingest.file_names import SOURCE_UNITS
 from sparkify_tools.ingest.judge import judge_records
-from sparkify_tools.ingest.landing_schema import RECORD_TABLES, SCHEMAS
+from sparkify_tools.ingest.landing_schema import RECORD_TABLES, REPAIRED_KEYS, SCHEMAS
 from sparkify_tools.ingest.listing import ListedFile, is_s3, list_raw_data, split_s3_url
 from sparkify_tools.ingest.raw_lines import decode_raw_file, split_raw_log_file
+from sparkify_tools.ingest.text_repair import repair_columns
 
 # raw bytes judged at once: bounds memory whatever the size of the batch
 CHUNK_BYTES = 64 << 20
@@ -213,7 +214,8 @@ class Ingestion:
         )
         for values in columns.values():
             values.clear()
-        self.landing.write(landing_table, judge_records(con, records, keys, (self.batch_id, self.now)))
+        judged = judge_records(con, records, keys, (self.batch_id, self.now))
+        self.landing.write(landing_table, repair_columns(judged, REPAIRED_KEYS[landing_table]))
 
     def _raw_file_row(self, table, source_file, listed, status, digest, records) -> None:
         self._raw_files.append(

@@ -22,6 +22,8 @@ SONG_KEYS = [
 ]  # fmt: skip
 # landing table of each raw source, and the keys of one of its records
 RECORD_TABLES = {"log_data": ("log_lines", LOG_KEYS), "song_data": ("song_files", SONG_KEYS)}
+# the names the real data holds UTF-8 encoded twice, landed decoded (text_repair.py)
+REPAIRED_KEYS = {"log_lines": ["song", "artist"], "song_files": ["title", "artist_name"]}
 
 BATCH_COLUMNS = [("landing_batch_id", pa.string()), ("landed_at", pa.timestamp("us"))]
 FILE_COLUMNS = [

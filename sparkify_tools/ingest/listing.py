@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sparkify_tools.ingest.file_names import SOURCE_UNITS, name_not_read_reason, not_read_reason, shown_name
+from sparkify_tools.s3.probe import describe_read_error
 
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -144,7 +145,7 @@ def _list_s3(raw_data: str, client) -> RawListing:
                         )
                     )
     except Exception as error:  # botocore's errors: no such bucket, access denied, endpoint down
-        raise RawDataError(f"cannot list {raw_data}: {error}") from error
+        raise RawDataError(describe_read_error(f"{raw_data.rstrip('/')}/", error)) from None
     listing.files.sort(key=lambda f: f.source_file)
     _require_files(raw_data, listing)
     return listing

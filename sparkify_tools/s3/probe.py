@@ -43,7 +43,8 @@ def describe_read_error(location: str, error: Exception) -> str:
     status = re.search(r"HTTP (\d{3})", text)
     if status and int(status.group(1)) in _HTTP_STATUS:
         return f"cannot read {location}: {_HTTP_STATUS[int(status.group(1))]} (HTTP {status.group(1)})"
-    if re.search(r"Could not establish connection|Connection refused|resolve host", text, re.IGNORECASE):
+    unreachable = r"Could not establish connection|Could not connect|Connection refused|resolve host"
+    if re.search(unreachable, text, re.IGNORECASE):
         return f"cannot read {location}: the S3 endpoint cannot be reached (check SPARKIFY_S3_ENDPOINT)"
     first_line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
     return f"cannot read {location}: {first_line}"

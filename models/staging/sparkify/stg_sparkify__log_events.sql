@@ -50,8 +50,8 @@ typed as (
         {{ clean_text('page') }} as page,
         {{ clean_text('method') }} as http_method,
         {{ try_cast_number('status', 'integer') }} as http_status,
-        {{ clean_text(repair_double_utf8('song')) }} as song_title,
-        {{ clean_text(repair_double_utf8('artist')) }} as artist_name,
+        {{ clean_text('song') }} as song_title,
+        {{ clean_text('artist') }} as artist_name,
         {{ try_cast_number('length', 'float') }} as song_length,
 
         -- when

@@ -27,13 +27,13 @@ final as (
         {{ clean_text('artist_id') }} as artist_id,
 
         -- song
-        {{ clean_text(repair_double_utf8('title')) }} as title,
+        {{ clean_text('title') }} as title,
         {{ try_cast_number('duration', 'float') }} as duration,
         nullif({{ try_cast_number('year', 'integer') }}, 0) as release_year,
         {{ try_cast_number('num_songs', 'integer') }} as num_songs,
 
         -- artist as credited on this song
-        {{ clean_text(repair_double_utf8('artist_name')) }} as artist_name,
+        {{ clean_text('artist_name') }} as artist_name,
         {{ clean_text(strip_html_tags(clean_text('artist_location'))) }} as artist_location,
         {{ try_cast_number('artist_latitude', 'float') }} as artist_latitude,
         {{ try_cast_number('artist_longitude', 'float') }} as artist_longitude,
