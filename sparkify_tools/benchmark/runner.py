@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dbt_workspace import PROJECT_ROOT, RUN_WITHOUT_TESTS, DbtWorkspace, node_timings
+from .dbt_workspace import RUN_WITHOUT_TESTS, DbtWorkspace, node_timings
 from .measure import DEFAULT_POLL_SECONDS, Measurement, Spread, run_measured
 from .tiers import PreparedTier, TierError, stage_delivery
 
@@ -437,14 +437,9 @@ class Benchmark:
         """The tier read from a local S3 server (moto on 127.0.0.1), as the S3 issue sets it up."""
         name = prepared.tier.name
         try:
-            # the S3 issue's test server: part of the checkout (not the package), needs the dev extra
-            if str(PROJECT_ROOT) not in sys.path:
-                sys.path.insert(0, str(PROJECT_ROOT))
-            from pytests.s3_server import start_moto_server
-        except ImportError as error:
-            self.notes.append(
-                f"{name}: S3 figures not measured: pytests/s3_server.py unusable here ({error})"
-            )
+            from sparkify_tools.s3.local_server import start_moto_server
+        except ImportError as error:  # moto comes with the dev extra
+            self.notes.append(f"{name}: S3 figures not measured: no local S3 server here ({error})")
             return {}
         tier_dir = self.options.work_dir / name
         logs = tier_dir / "measured"

@@ -6,8 +6,8 @@ and it measures rather than asserts. For every case it copies the sample, adds t
 the exit code, the failing nodes with their first error line, and where the case's lines went
 (songplays, quarantine, the ops models). docs/hostile_input_before_after.md holds the results.
 
-    python scripts/hostile_before_after.py --old a822d6a            # old revision vs this checkout
-    python scripts/hostile_before_after.py --old a822d6a --side old --case utf16_file
+    python -m pytests.hostile_before_after --old a822d6a            # old revision vs this checkout
+    python -m pytests.hostile_before_after --old a822d6a --side old --case utf16_file
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from pathlib import Path
 
 import duckdb
 
+from pytests.hostile_cases import CASE_NAMES, Case, as_line, cases, deliver, event_lines
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# the cases live with the pytest suite that drives them; this script is run as a file, not a module
-sys.path.insert(0, str(PROJECT_ROOT))
-from pytests.hostile_cases import CASE_NAMES, Case, as_line, cases, deliver, event_lines  # noqa: E402
 
 SAMPLE = Path("/work/shared/sparkify-sample")
 # unit tests check SQL logic on fixed rows, not the raw files: leaving them out saves a third of a build
