@@ -4,13 +4,14 @@ dbt-redshift reaches the cluster only through ``redshift_connector.connect``; th
 one function for a fake connection (in the dbt subprocess) that writes each statement to a JSON-lines
 log and answers what dbt and the project's macros ask from a small emulated warehouse kept in a JSON
 state file, so that a second run sees what the first one created (an incremental build needs its
-tables to exist; a second load skips the files the first one loaded).
+tables to exist; a second load skips the batches the first one loaded).
 
 Tests use it through one class::
 
-    recorder = RedshiftRecorder(work_dir, raw_data="s3://bucket/raw", vars={"redshift_raw_path": "copy"},
-                                s3={"s3://bucket/raw": folder}, columns=duckdb_columns(...))
-    run = recorder.run("run-operation", "load_raw_data", label="load")
+    recorder = RedshiftRecorder(work_dir, raw_data="s3://bucket/raw", vars={"redshift_raw_path": "copy",
+                                "landing": "s3://bucket/landing"}, s3={"s3://bucket/landing": folder},
+                                columns=duckdb_columns(...))
+    run = recorder.run("run-operation", "load_landing", label="load")
     run.ok, run.output, run.statements, run.bodies, run.matching(r"^copy ")
     recorder.statements("load")              # the same, later, by label
 
@@ -23,14 +24,11 @@ What the state file holds (``RedshiftRecorder`` writes it; every run updates it)
   database         the database SHOW SCHEMAS and information_schema answer for
   columns          {relation name: [[column, redshift type], ...]} for column queries (e.g. from a
                    DuckDB build of the same project); temporary tables get their CTAS's select list
-  s3               {"s3://bucket/prefix": "/local/folder"}: what a COPY finds below a URL
-  load_errors      {"s3://.../file.json": [[line, column, message], ...]}: records COPY rejects
+  s3               {"s3://bucket/prefix": "/local/folder"}: what a COPY finds below a URL (a COPY
+                   that finds no file fails, as Redshift's does)
   schemas, relations, external_schemas, external_tables: the catalog, kept in step with the DDL
-  external_json_tables  {schema: [table, ...]}: external tables of the earlier JSON SerDe shape
-                   (no raw_line column in SVV_EXTERNAL_COLUMNS); set by a test
-  table_files      {"schema.table": [file URL, ...]}: which files' rows the COPY tables and the
-                   load ledger hold (inserts and deletes by file are followed)
-  copies, last_copy, next_query_id: the COPYs seen, for SYS_LOAD_HISTORY / SYS_LOAD_DETAIL
+  table_files      {"schema.table": [file URL, ...]}: the parquet files COPY loaded into a table;
+                   `select <column> from <table>` answers with that column of those files
   transaction_warnings: statements Redshift would have warned about (BEGIN inside a transaction,
                    COMMIT or END outside one); tests assert there are none
 
@@ -42,7 +40,6 @@ statements that were each committed alone.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import re
@@ -117,12 +114,6 @@ def render_bindings(sql: str, bindings: Any) -> str:
     return re.sub(r"%s", literal, sql)
 
 
-def like_to_regex(pattern: str) -> re.Pattern[str]:
-    """A SQL LIKE pattern (no escape character) as a Python regex."""
-    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern]
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def projection_names(sql: str, columns: dict[str, list[list[str]]]) -> list[str]:
     """Output column names of a query, stars expanded where the tables' columns are known."""
     import sqlglot
@@ -158,12 +149,11 @@ class Warehouse:
             ("external_schemas", []),
             ("external_tables", {}),
             ("table_files", {}),
-            ("copies", {}),
             ("transaction_warnings", []),
         ):
             self.state.setdefault(key, empty)
-        self.state.setdefault("next_query_id", 1000)
         self.temp_relations: dict[str, str] = {}  # name -> the CTAS that made it (this run only)
+        self.temp_files: dict[str, list[str]] = {}  # temporary table -> files COPY loaded (this run only)
         self.lock = threading.Lock()
         self.connection_ids = itertools.count(1)
         self.log = open(self.state["log"], "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -226,6 +216,7 @@ class Warehouse:
             relations.pop(key, None)
             self.state["table_files"].pop(key, None)
             self.temp_relations.pop(relation_parts(match.group(1))[-1], None)
+            self.temp_files.pop(relation_parts(match.group(1))[-1], None)
             schema, name = key.split(".")
             if name in self.external_tables_in(schema):
                 self.external_tables_in(schema).remove(name)
@@ -234,52 +225,8 @@ class Warehouse:
             for key in ("schemas", "external_schemas"):
                 if schema in self.state[key]:
                     self.state[key].remove(schema)
-        elif re.match(r"copy ", q):
-            if match := re.match(rf"copy {RELATION} .*? from '([^']+)'", normalise(sql, False), re.I):
-                self.record_copy(match.group(2))
-        elif re.match(r"(insert into|delete from) ", q):
-            self.follow_files(sql)
-
-    # -- which files' rows a table holds ---------------------------------------------------------
-    def follow_files(self, sql: str) -> None:
-        """Inserts and deletes by file of the COPY tables and the load ledger."""
-        text = normalise(sql, False)
-        files = self.state["table_files"]
-        # load_raw_data: a file's rows, or its ledger row, inserted with the file's URL as a literal
-        if match := re.match(
-            rf"insert into {RELATION} \(.*\) (?:select|values) .*?'(s3://[^']+)'", text, re.I
-        ):
-            key = relation_key(match.group(1))
-            if match.group(2) not in files.setdefault(key, []):
-                files[key].append(match.group(2))
-        # the ledger filled in from a COPY table that predates it
-        elif match := re.match(
-            rf"insert into {RELATION} \(.*\) select .* from {RELATION}(?: as \w+)? where not exists",
-            text,
-            re.I,
-        ):
-            target, source = relation_key(match.group(1)), relation_key(match.group(2))
-            for name in files.get(source, []):
-                if name not in files.setdefault(target, []):
-                    files[target].append(name)
-        # forget_raw_file: a file's rows by the path below raw_data, or everything
-        elif match := re.match(
-            rf"delete from {RELATION}(?: where (?:table_name = '\w+' and )?"
-            r"regexp_replace\((\w+), '([^']*)', '([^']*)'\) like '([^']*)')?;?$",
-            text,
-            re.I,
-        ):
-            key = relation_key(match.group(1))
-            if key in files and match.group(2):
-                below = re.compile(match.group(3).replace("(.*/)?", "(?:.*/)?"))
-                wanted = like_to_regex(match.group(5).replace("''", "'"))
-                files[key] = [
-                    name
-                    for name in files[key]
-                    if not wanted.fullmatch(below.sub(match.group(4), name, count=1))
-                ]
-            elif key in files:
-                files[key] = []
+        elif match := re.match(rf"copy {RELATION} from '([^']+)'", normalise(sql, False), re.I):
+            self.record_copy(match.group(1), match.group(2))
 
     # -- COPY from the fake S3 -----------------------------------------------------------------
     def s3_files(self, url: str) -> list[tuple[str, Path]]:
@@ -295,23 +242,34 @@ class Warehouse:
                 )
         return []
 
-    def record_copy(self, url: str) -> None:
-        files = self.s3_files(url)
-        errors = self.state.get("load_errors", {})
-        rows = 0
-        for name, path in files:
-            data = path.read_bytes()
-            text = gzip.decompress(data) if name.lower().endswith(".gz") and data[:2] == b"\x1f\x8b" else data
-            records = sum(1 for line in text.splitlines() if line.strip())
-            rows += max(records - len(errors.get(name, [])), 0)
-        query_id = self.state["next_query_id"]
-        self.state["next_query_id"] += 1
-        self.state["copies"][str(query_id)] = {
-            "files": [name for name, _ in files],
-            "sizes": [path.stat().st_size for _, path in files],
-            "rows": rows,
-        }
-        self.state["last_copy"] = query_id
+    def record_copy(self, relation: str, url: str) -> None:
+        """COPY reads every file below the URL (a prefix), and fails when there is none."""
+        files = [name for name, _ in self.s3_files(url)]
+        if not files:
+            import redshift_connector
+
+            raise redshift_connector.ProgrammingError(
+                {"S": "ERROR", "C": "XX000", "M": f"The specified S3 prefix '{url}' does not exist"}
+            )
+        parts = relation_parts(relation)
+        if len(parts) == 1 and parts[0] in self.temp_relations:
+            self.temp_files.setdefault(parts[0], []).extend(files)
+        else:
+            self.state["table_files"].setdefault(relation_key(relation), []).extend(files)
+
+    def copied_files(self, relation: str) -> list[str] | None:
+        """The files COPY loaded into a table, or None for a table COPY never loaded."""
+        parts = relation_parts(relation)
+        if len(parts) == 1 and parts[0] in self.temp_files:
+            return self.temp_files[parts[0]]
+        return self.state["table_files"].get(relation_key(relation))
+
+    def column_of_files(self, files: list[str], column: str) -> list[Any]:
+        import pyarrow.parquet as pq
+
+        local = dict(item for name in files for item in self.s3_files(name))
+        tables = [pq.read_table(local[name], columns=[column]) for name in files]
+        return [value for table in tables for value in table[column].to_pylist()]
 
     # -- answers ------------------------------------------------------------------------------
     def answer(self, q: str) -> Answer:
@@ -385,13 +343,6 @@ def _external_catalog(warehouse: Warehouse, q: str) -> Answer | None:
         ]
         wanted = _select_list(q, "svv_external_tables") or ["schemaname", "tablename"]
         return wanted, [tuple(record.get(name) for name in wanted) for record in records]
-    if "svv_external_columns" in q and "columnname = 'raw_line'" in q:
-        # the external tables this stand-in knows are the text tables stage_external_sources makes
-        schema = re.search(r"schemaname\s*=\s*'([^']*)'", q)
-        names = state["external_tables"].get(schema.group(1), []) if schema else []
-        # external_json_tables: tables of the earlier shape (JSON SerDe columns), no raw_line
-        older = state.get("external_json_tables", {}).get(schema.group(1), []) if schema else []
-        return ["tablename"], [(name,) for name in sorted(names) if name not in older]
     if "svv_external_schemas" in q:
         wanted = _select_list(q, "svv_external_schemas") or ["schemaname"]
         return wanted, [
@@ -411,40 +362,14 @@ def _columns(warehouse: Warehouse, q: str) -> Answer | None:
     ]
 
 
-def _loads(warehouse: Warehouse, q: str) -> Answer | None:
-    """The system views load_raw_data reads after each COPY, and its own tables of loaded files."""
-    state = warehouse.state
+def _copied(warehouse: Warehouse, q: str) -> Answer | None:
+    """`select <column> from <table>` of a table COPY loaded: that column of the files it loaded."""
     if "from pg_proc" in q:
         return ["database", "name", "schema", "type"], []
-    if "from sys_load_history" in q:
-        last = state.get("last_copy")
-        rows = [] if last is None else [(last, state["copies"][str(last)]["rows"])]
-        return ["query_id", "loaded_rows"], rows
-    if match := re.search(r"from sys_load_detail where query_id = (\d+)", q):
-        copy = state["copies"].get(match.group(1), {})
-        names = copy.get("files", [])
-        sizes = copy.get("sizes", [None] * len(names))
-        columns = _select_list(q, "sys_load_detail") or ["file_name", "lines_scanned"]
-        values = {"lines_scanned": 1}
-        return columns, [
-            tuple({"file_name": name, "bytes_scanned": size}.get(c, values.get(c)) for c in columns)
-            for name, size in zip(names, sizes, strict=True)
-        ]
-    if q.startswith("select") and (
-        match := re.search(r"from sys_load_error_detail where query_id = (\d+)", q)
-    ):
-        names = state["copies"].get(match.group(1), {}).get("files", [])
-        errors = state.get("load_errors", {})
-        return ["line_number", "column_name", "error_message"], [
-            tuple(error) for name in names for error in errors.get(name, [])
-        ]
-    # which files a COPY table or the ledger holds: `select [distinct] <column> from <table> [where ...]`
-    if match := re.fullmatch(
-        rf"select (?:distinct )?(source_file|file_name) from {RELATION}(?: where .*)?", q
-    ):
-        return [match.group(1)], [
-            (name,) for name in state["table_files"].get(relation_key(match.group(2)), [])
-        ]
+    if (match := re.fullmatch(rf"select (\w+) from {RELATION};?", q)) and (
+        files := warehouse.copied_files(match.group(2))
+    ) is not None:
+        return [match.group(1)], [(value,) for value in warehouse.column_of_files(files, match.group(1))]
     return None
 
 
@@ -462,7 +387,7 @@ RESPONDERS: list[Callable[[Warehouse, str], Answer | None]] = [
     _relations,
     _external_catalog,
     _columns,
-    _loads,
+    _copied,
     _data_tests,
 ]
 
@@ -522,19 +447,24 @@ class RecordingConnection:
         self.id = next(warehouse.connection_ids)
         self.autocommit = False
         self.in_transaction = False  # redshift_connector's name: the server's last ReadyForQuery status
+        self.files_at_begin: str | None = None  # what COPY had loaded when the open block began
 
     def send(self, sql: str) -> Answer:
         q = normalise(sql)
         warning = None
-        inside = self.in_transaction
+        inside = was_open = self.in_transaction
         if TRANSACTION_START.match(q):
             warning = "there is already a transaction in progress" if inside else None
             self.in_transaction = True
         elif TRANSACTION_END.match(q):
             warning = None if inside else "there is no transaction in progress"
             self.in_transaction = False
+            if q.startswith(("rollback", "abort")) and self.files_at_begin is not None:
+                self.warehouse.state["table_files"] = json.loads(self.files_at_begin)
         elif q and not self.autocommit:
             inside = self.in_transaction = True  # DB-API: the driver's first statement opens a block
+        if self.in_transaction and not was_open:  # a block begins: a rollback undoes its COPYs
+            self.files_at_begin = json.dumps(self.warehouse.state["table_files"])
         with self.warehouse.lock:
             record: dict[str, Any] = {"connection": self.id, "sql": sql, "in_transaction": inside}
             if warning:
@@ -627,7 +557,6 @@ class RedshiftRecorder:
     env: dict[str, str] = field(default_factory=dict)
     columns: dict[str, list[list[str]]] = field(default_factory=dict)
     s3: dict[str, str | Path] = field(default_factory=dict)
-    load_errors: dict[str, list[list[Any]]] = field(default_factory=dict)
     catalog: dict[str, Any] = field(default_factory=dict)  # schemas, relations, external_* to start with
 
     def __post_init__(self) -> None:
@@ -642,7 +571,6 @@ class RedshiftRecorder:
                     "database": "dev",
                     "columns": self.columns,
                     "s3": {url: str(folder) for url, folder in self.s3.items()},
-                    "load_errors": self.load_errors,
                     **self.catalog,
                 }
             )
@@ -656,6 +584,7 @@ class RedshiftRecorder:
             dbt_command=[sys.executable, "-m", "pytests.redshift_recorder", str(self.state_path)],
         )
         self._runs = 0
+        self.outputs: dict[str, str] = {}  # dbt's output of each run, by label
 
     @property
     def state(self) -> dict[str, Any]:
@@ -668,7 +597,7 @@ class RedshiftRecorder:
     def reset(self, **catalog: Any) -> None:
         """Forget everything the warehouse was sent (the log stays) and start from `catalog`
         (schemas, relations, external_schemas, external_tables), as a fresh cluster would."""
-        kept = ("log", "database", "columns", "s3", "load_errors")
+        kept = ("log", "database", "columns", "s3")
         self.state_path.write_text(json.dumps({k: v for k, v in self.state.items() if k in kept} | catalog))
 
     def run(self, *args: str, label: str | None = None, vars: dict | None = None, check: bool = False) -> Run:
@@ -677,6 +606,7 @@ class RedshiftRecorder:
         label = label or f"run{self._runs}"
         self.update_state(label=label)
         result = self.project.dbt(*args, vars=vars, check=check)
+        self.outputs[label] = result.output
         return Run(label, result.returncode, result.output, self.records(label))
 
     def records(self, label: str | None = None) -> list[dict[str, Any]]:

@@ -20,13 +20,7 @@ from pytests.dbt_runner import DbtProject
 from pytests.project_copy import MARTS
 from pytests.redshift_recorder import RedshiftRecorder
 from pytests.test_contracts import CONTRACTS
-from pytests.test_redshift_sql import (
-    created_table,
-    distribution,
-    duckdb_columns,
-    fake_bucket,
-    start_recording,
-)
+from pytests.test_redshift_sql import created_table, distribution, duckdb_columns, land, start_recording
 
 pytestmark = pytest.mark.slow
 
@@ -45,9 +39,9 @@ def recording(
     built_duckdb: DbtProject, small_raw_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> RedshiftRecorder:
     work = tmp_path_factory.mktemp("conventions_redshift")
-    bucket = fake_bucket(small_raw_data, work / "bucket")
-    recorder = start_recording(work, bucket, duckdb_columns(built_duckdb.duckdb_path), "copy")
-    recorder.run("run-operation", "load_raw_data", label="load", check=True)
+    land(small_raw_data, work / "landing")
+    recorder = start_recording(work, work / "landing", duckdb_columns(built_duckdb.duckdb_path), "copy")
+    recorder.run("run-operation", "load_landing", label="load", check=True)
     recorder.run("build", label="full_build", vars={"analyst_role": "analyst"}, check=True)
     return recorder
 
