@@ -122,11 +122,13 @@ def cases(raw: Path) -> dict[str, Case]:
             lines=3,
             clean_lines=cr,
         ),
+        # longer than the 65,535 bytes Redshift's text holds: cut, and quarantined on every engine
         "line_over_2_mb": Case(
             "log_data/2018/11/hostile-long.json",
             (text + long_line + "\n").encode(),
             4,
-            clean_lines=[*lines, long_line],
+            quarantined={4: "not readable as text: a record of 2,2"},
+            clean_lines=lines,
         ),
         "non_utf8_song_file": Case(
             "song_data/Z/Z/Z/TRHOSTILE000001.json",

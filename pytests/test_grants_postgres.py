@@ -18,7 +18,7 @@ import pytest
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 from pytests.project_copy import MARTS, ProjectCopy
 from pytests.test_contracts import CONTRACTS
-from pytests.test_postgres_build import query, run_loader
+from pytests.test_postgres_build import query
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +62,6 @@ def granted(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ProjectCopy]:
     as_superuser(postgres_server, f"create role {ROLE} login")
-    loaded = run_loader(postgres_server, "--raw-data", str(small_raw_data))
-    assert loaded.returncode == 0, loaded.stderr
     project = ProjectCopy(
         work_dir=tmp_path_factory.mktemp("grants_postgres"),
         raw_data=small_raw_data,
@@ -71,6 +69,7 @@ def granted(
         extra_env={**postgres_server.env(), "SPARKIFY_PG_SCHEMA": "granted"},
         extra_vars={"analyst_role": ROLE},
     )
+    project.ingest()
     project.dbt("build")
     project.dbt("build")  # incremental: grants compared with what is there, nothing revoked
     yield project

@@ -90,3 +90,14 @@ def test_decode_raw_file_keeps_the_whole_file() -> None:
     assert text == '{"t":"\\xff"}'
     assert problem is not None and problem.startswith("not UTF-8 text")
     assert decode_raw_file('{"t":"é"}'.encode("utf-16")) == ('{"t":"é"}', None)
+
+
+def test_a_text_over_the_limit_is_cut_on_a_character_boundary_and_says_so() -> None:
+    from sparkify_tools.ingest.raw_lines import MAX_TEXT_BYTES, within_text_limit
+
+    short = "é" * (MAX_TEXT_BYTES // 2)  # 65,534 bytes
+    assert within_text_limit(short, None) == (short, None)
+    cut, problem = within_text_limit(short + "éé", "earlier problem")
+    assert cut == short and len(cut.encode()) <= MAX_TEXT_BYTES
+    assert problem == "earlier problem; a record of 65,538 bytes, over the 65,535 every engine can hold: cut there"
+    assert within_text_limit(None, None) == (None, None)

@@ -20,7 +20,7 @@ from sparkify_tools.ingest.file_names import SOURCE_UNITS
 from sparkify_tools.ingest.judge import judge_records
 from sparkify_tools.ingest.landing_schema import RECORD_TABLES, REPAIRED_KEYS, SCHEMAS
 from sparkify_tools.ingest.listing import ListedFile, is_s3, list_raw_data, split_s3_url
-from sparkify_tools.ingest.raw_lines import decode_raw_file, split_raw_log_file
+from sparkify_tools.ingest.raw_lines import decode_raw_file, split_raw_log_file, within_text_limit
 from sparkify_tools.ingest.text_repair import repair_columns
 
 # raw bytes judged at once: bounds memory whatever the size of the batch
@@ -90,9 +90,10 @@ def plan_batch(files: list[ListedFile], known: dict[tuple[str, str], KnownFile])
 
 def records_of(listed: ListedFile, data: bytes) -> list[tuple[int, str | None, str | None]]:
     if SOURCE_UNITS[listed.source_table] == "line":
-        return split_raw_log_file(data)
-    text, problem = decode_raw_file(data)
-    return [(1, text, problem)]
+        return [
+            (number, *within_text_limit(text, problem)) for number, text, problem in split_raw_log_file(data)
+        ]
+    return [(1, *within_text_limit(*decode_raw_file(data)))]
 
 
 class Ingestion:

@@ -87,21 +87,13 @@ class ParquetLanding:
 
     def commit(self, batch_id: str, batch_row: pa.Table) -> None:
         self.write("batches", batch_row)
+        # every table gets a file in every batch, empty when it has no rows: Redshift's COPY of a
+        # batch reads one file per table, and every source always has a file to read
         for table in [*(t for t in SCHEMAS if t != "batches"), "batches"]:
-            if table not in self._writers and self._has_files(table):
-                continue
             if table not in self._writers:
-                # the first batch writes every table, so that every source has a file to read
                 self.write(table, SCHEMAS[table].empty_table())
             self._writers.pop(table).close()
             self._publish(self._scratch / f"{table}.parquet", table, f"{batch_id}.parquet")
-
-    def _has_files(self, table: str) -> bool:
-        if not is_s3(self.location):
-            folder = Path(self.location) / table
-            return folder.is_dir() and any(folder.glob("*.parquet"))
-        bucket, prefix = split_s3_url(f"{self.location}/{table}")
-        return bool(self._s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/", MaxKeys=1).get("Contents"))
 
     def _publish(self, written: Path, table: str, name: str) -> None:
         if is_s3(self.location):

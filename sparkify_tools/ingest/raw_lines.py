@@ -19,6 +19,9 @@ UTF8_BOM = codecs.BOM_UTF8
 # from other binary data, and guessing would load garbage as events.
 UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
+# The longest text every engine stores (Redshift's VARCHAR(65535), counted in bytes).
+MAX_TEXT_BYTES = 65_535
+
 # One raw line: line number from 1, its text (None only when nothing of it could be read), and
 # why it could not be decoded as it is (None for a clean line).
 RawLine = tuple[int, str | None, str | None]
@@ -129,3 +132,20 @@ def decode_raw_file(data: bytes) -> tuple[str, str | None]:
     data, encoding, gzip_problem = unwrap(data)
     text, problem = escape_undecodable(data, encoding)
     return text, "; ".join(p for p in (problem, gzip_problem) if p) or None
+
+
+def within_text_limit(text: str | None, problem: str | None) -> tuple[str | None, str | None]:
+    """A record's text cut at MAX_TEXT_BYTES (on a character boundary), saying so: a longer text
+    would fail Redshift's COPY and Spectrum, so no engine lands it whole and every one quarantines it."""
+    # fewer characters than a quarter of the limit cannot be over it: most lines are never encoded
+    if text is None or len(text) <= MAX_TEXT_BYTES // 4:
+        return text, problem
+    data = text.encode("utf-8")
+    if len(data) <= MAX_TEXT_BYTES:
+        return text, problem
+    too_long = (
+        f"a record of {len(data):,} bytes, over the {MAX_TEXT_BYTES:,} every engine can hold: cut there"
+    )
+    return data[:MAX_TEXT_BYTES].decode("utf-8", errors="ignore"), "; ".join(
+        p for p in (problem, too_long) if p
+    )
