@@ -1,15 +1,13 @@
 {#
-    Make the next build ingest a raw file again, or drop it for good when it is gone from raw_data:
-    its rows leave the models keyed by raw file (the base models, and the record of ingested files
-    raw_files_ingested, so that raw_files_gone does not report an intended removal), and the models
-    built from ingestion batches are emptied, so the next build rebuilds them from the base models
-    (reading no raw file but the forgotten one).
+    Make the next build take a raw file from the landing again, or drop it for good when it is gone
+    from raw_data: its rows leave the models keyed by raw file (the base models, and the record of
+    ingested files raw_files_ingested, so that raw_files_gone does not report an intended removal),
+    and the models built from ingestion batches are emptied, so the next build rebuilds them from
+    the base models (which take the file's current version again, if it still has one).
     `path` is the file's path below raw_data as stored in source_file, or a LIKE pattern:
         dbt run-operation forget_raw_file --args '{path: log_data/2018/11/2018-11-05-events.json}'
     A file that changed in place needs no operation: the next build sees its new size or
     modification time and replaces its rows by itself.
-    Where a load step copies raw files into tables (Redshift's COPY path), the file leaves those
-    too, so that the next load copies it again (forget_raw_file_loads).
     All statements run in one transaction, opened by the first (Redshift and Postgres have none open
     in a run-operation until a statement begins one).
 #}
@@ -31,8 +29,7 @@
             {% do (file_relations if 'source_file' in keys else derived_relations).append(relation) %}
         {% endif %}
     {% endfor %}
-    {% set loads = sparkify.forget_raw_file_loads(pattern) %}
-    {% if not (file_relations or derived_relations or loads) %}
+    {% if not (file_relations or derived_relations) %}
         {{ log("forget_raw_file: nothing built or loaded yet, nothing to forget", info=true) }}
         {{ return('') }}
     {% endif %}
@@ -43,23 +40,9 @@
     {% for relation in derived_relations %}
         {% do statements.append('delete from ' ~ relation) %}
     {% endfor %}
-    {% do statements.extend(loads) %}
     {% do sparkify.run_in_one_transaction('forget_raw_file', statements) %}
-    {{ log("Forgot raw file(s) matching " ~ path ~ "; the next build ingests them again (if present) and rebuilds the "
+    {{ log("Forgot raw file(s) matching " ~ path ~ "; the next build takes them from the landing again (if present) and rebuilds the "
         ~ derived_relations | length ~ " models built from ingestion batches.", info=true) }}
-{% endmacro %}
-
-{#
-    The statements that make a load step forget the files matching `pattern` (quotes escaped), run in
-    forget_raw_file's transaction. Engines that read raw files in place, or whose loader is outside
-    dbt, have none.
-#}
-{% macro forget_raw_file_loads(pattern) %}
-    {{ return(adapter.dispatch('forget_raw_file_loads', 'sparkify')(pattern)) }}
-{% endmacro %}
-
-{% macro default__forget_raw_file_loads(pattern) %}
-    {{ return([]) }}
 {% endmacro %}
 
 {#
