@@ -30,6 +30,7 @@ from sparkify_tools.infra.aws import Clients, watch
 from sparkify_tools.infra.cost_estimate import NODE_HOUR, cluster_per_hour, serverless_per_hour
 from sparkify_tools.infra.iam_role import read_policy
 from sparkify_tools.infra.naming import MANAGED_BY_KEY, STACK_KEY, StackNameError, validate_stack_name
+from sparkify_tools.ingest import cli as ingest_cli
 
 pytestmark = pytest.mark.infra
 
@@ -231,7 +232,10 @@ def test_up_creates_each_resource_with_the_right_policies(infra: Infra) -> None:
     assert exports["REDSHIFT_CLUSTER_ID"] == "alpha"
     assert exports["DBT_ENV_SECRET_REDSHIFT_PASSWORD"] == '"$SPARKIFY_REDSHIFT_ADMIN_PASSWORD"'
     # the Glue database is named after the stack; "sparkify" is the dbt var's default
-    assert """VARS='{raw_data: "s3://sparkify-raw/sparkify", spectrum_database: alpha}'""" in result.out
+    assert (
+        """VARS='{raw_data: "s3://sparkify-raw/sparkify", landing: "s3://sparkify-raw/sparkify/landing", """
+        """spectrum_database: alpha}'""" in result.out
+    )
     assert PASSWORD not in result.out + result.err
     assert "Redshift cluster alpha: created" in result.err
     assert "available after" in result.err  # the wait reported its progress
@@ -291,7 +295,10 @@ def test_status_reports_each_resource_and_its_cost(infra: Infra) -> None:
     assert "estimated total: $1.086/h" in result.out
     assert "check https://aws.amazon.com/redshift/pricing/" in result.out
     assert result.exports["REDSHIFT_CLUSTER_ID"] == "epsilon"
-    assert """VARS='{raw_data: "s3://sparkify-raw/sparkify", spectrum_database: epsilon}'""" in result.out
+    assert (
+        """VARS='{raw_data: "s3://sparkify-raw/sparkify", landing: "s3://sparkify-raw/sparkify/landing", """
+        """spectrum_database: epsilon}'""" in result.out
+    )
     assert PASSWORD not in result.out + result.err
 
 
@@ -658,7 +665,7 @@ def test_the_quick_start_matches_the_command(infra: Infra) -> None:
     [commands] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
     known = {
         option
-        for sub in commands.choices.values()
+        for sub in [*commands.choices.values(), ingest_cli.build_parser()]
         for action in sub._actions
         for option in action.option_strings
     }

@@ -44,7 +44,9 @@ def export_lines(
         lines.append(
             f"export REDSHIFT_CLUSTER_ID={shlex.quote(connection.cluster_id)}  # redshift_iam target"
         )
-    vars_ = [f'raw_data: "{raw_data}"'] if raw_data else ['raw_data: "s3://<bucket>/<prefix>"']
+    raw_data = (raw_data or "s3://<bucket>/<prefix>").rstrip("/")
+    # Redshift reads the landing sparkify-ingest writes below the raw data (docs/redshift.md)
+    vars_ = [f'raw_data: "{raw_data}"', f'landing: "{raw_data}/landing"']
     if spectrum_database != "sparkify":
         vars_.append(f"spectrum_database: {spectrum_database}")
     # a shell variable, as docs/redshift.md uses it: dbt build --target redshift --vars "$VARS"
