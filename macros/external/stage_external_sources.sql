@@ -1,6 +1,6 @@
 {#
-    `dbt run-operation stage_external_sources [--args "select: sparkify.log_data"]`: create or
-    refresh what each engine needs to read the raw sources declared with an `external:` block
+    `dbt run-operation stage_external_sources [--args "select: sparkify_landing.log_lines"]`: create or
+    refresh what each engine needs to read the landing sources declared with an `external:` block
     (dbt-external-tables' format, without the package). Idempotent: run it before every build.
     `select` takes space-separated `source` or `source.table` names, as dbt-external-tables does.
 #}
@@ -8,22 +8,12 @@
     {{ return(adapter.dispatch('stage_external_sources', 'sparkify')(select)) }}
 {% endmacro %}
 
-{# Engines without external tables read raw tables their loader fills; nothing to create. #}
+{# DuckDB reads the landing in place (external_location); Postgres reads the tables sparkify-ingest fills. #}
 {% macro default__stage_external_sources(select=none) %}
     {% for node in sparkify.external_source_nodes(select) %}
         {% do log(
-            'stage_external_sources: ' ~ node.source_name ~ '.' ~ node.name ~ ' on ' ~ target.type
-            ~ ' is a raw table the loader fills; nothing to create', info=true
-        ) %}
-    {% endfor %}
-{% endmacro %}
-
-{# DuckDB reads the files in place through each source's external_location. #}
-{% macro duckdb__stage_external_sources(select=none) %}
-    {% for node in sparkify.external_source_nodes(select) %}
-        {% do log(
-            'stage_external_sources: nothing to create on DuckDB; ' ~ node.source_name ~ '.' ~ node.name
-            ~ ' is read in place from ' ~ node.external.location, info=true
+            'stage_external_sources: nothing to create on ' ~ target.type ~ ' for ' ~ node.source_name
+            ~ '.' ~ node.name, info=true
         ) %}
     {% endfor %}
 {% endmacro %}

@@ -37,6 +37,12 @@
                   ~ '); the lake keeps its previous version', info=true) %}
         {{ return('') }}
     {% endif %}
+    {% if target.type != 'duckdb' %}
+        {% do exceptions.raise_compiler_error(
+            "lake_location is set but the lake export runs on DuckDB only (target type " ~ target.type
+            ~ "); unset lake_location for this target"
+        ) %}
+    {% endif %}
     {% set tables = sparkify.lake_tables() %}
     {% for result in results
         if result.node.resource_type == 'model'
@@ -50,24 +56,15 @@
     {{ return('') }}
 {% endmacro %}
 
+{# One mart written to the lake slot its pointer does not name, then the pointer moved (DuckDB). #}
 {% macro export_lake_table(relation_name, table, partition_by, location) %}
-    {{ return(adapter.dispatch('export_lake_table', 'sparkify')(relation_name, table, partition_by, location)) }}
-{% endmacro %}
-
-{% macro default__export_lake_table(relation_name, table, partition_by, location) %}
-    {% do exceptions.raise_compiler_error(
-        "lake_location is set but the lake export runs on DuckDB only (target type " ~ target.type
-        ~ "); unset lake_location for this target"
-    ) %}
-{% endmacro %}
-
-{% macro duckdb__export_lake_table(relation_name, table, partition_by, location) %}
     {% set table_dir = location ~ '/' ~ table %}
     {% set pointer = table_dir ~ '/_current.json' %}
     {% set is_remote = '://' in location %}
 
     {% if not is_remote %}
-        {% do sparkify.lake_make_dirs(table_dir) %}
+        {# COPY creates only the last folder of a local path; the sparkify_s3 plugin creates the rest #}
+        {% do run_query("select sparkify_make_dirs('" ~ table_dir | replace("'", "''") ~ "')") %}
     {% endif %}
     {% set current = sparkify.lake_current_slot(pointer) %}
     {% set slot = 'b' if current == 'a' else 'a' %}
@@ -92,7 +89,7 @@
     {% set layout = "partition_by (" ~ partition_by | join(', ') ~ ")" if partition_by and row_count > 0
         else "per_thread_output true" %}
     {% do run_query(
-        "copy (" ~ export_query ~ ") to '" ~ sparkify.lake_quote(slot_dir) ~ "' (format parquet, "
+        "copy (" ~ export_query ~ ") to '" ~ slot_dir | replace("'", "''") ~ "' (format parquet, "
         ~ layout ~ ", overwrite true)"
     ) %}
 
@@ -107,14 +104,14 @@
             [{% for column in partition_by %}'{{ column }}'{{ ', ' if not loop.last }}{% endfor %}]::varchar[] as partition_by,
             -- relative to the table folder, so the lake stays valid when copied elsewhere
             case
-                when bool_and(starts_with(file, '{{ sparkify.lake_quote(table_dir) }}/'))
+                when bool_and(starts_with(file, '{{ table_dir | replace("'", "''") }}/'))
                     then list(substr(file, {{ (table_dir ~ '/') | length + 1 }}) order by file)
-                else error('lake export: files of {{ sparkify.lake_quote(slot_dir) }} listed under another prefix')
+                else error('lake export: files of {{ slot_dir | replace("'", "''") }} listed under another prefix')
             end as files
-        from glob('{{ sparkify.lake_quote(slot_dir) }}/**/*.parquet')
+        from glob('{{ slot_dir | replace("'", "''") }}/**/*.parquet')
     {% endset %}
     {% do run_query(
-        "copy (" ~ pointer_query ~ ") to '" ~ sparkify.lake_quote(pointer) ~ "' (format json, use_tmp_file "
+        "copy (" ~ pointer_query ~ ") to '" ~ pointer | replace("'", "''") ~ "' (format json, use_tmp_file "
         ~ ('false' if is_remote else 'true') ~ ")"
     ) %}
     {% do log('lake: ' ~ table ~ ' -> ' ~ slot_dir ~ '/ (' ~ row_count ~ ' rows), pointer ' ~ pointer, info=true) %}
@@ -127,7 +124,7 @@
     {% if probe == 'missing' %}
         {{ return(none) }}
     {% endif %}
-    {% set found = run_query("select slot from read_json('" ~ sparkify.lake_quote(pointer) ~ "')") %}
+    {% set found = run_query("select slot from read_json('" ~ pointer | replace("'", "''") ~ "')") %}
     {{ return(found.columns[0].values()[0] if found.rows | length > 0 else none) }}
 {% endmacro %}
 
@@ -136,38 +133,12 @@
     (a missing bucket, refused credentials) stops the export with one message naming it.
 #}
 {% macro lake_probe(path, display=none) %}
-    {% if sparkify.has_probe_function() %}
-        {% set message = run_query("select sparkify_probe_location('" ~ sparkify.lake_quote(path) ~ "')").columns[0].values()[0] %}
-        {% if message is none %}
-            {{ return('present') }}
-        {% elif message.startswith('no files match') %}
-            {{ return('missing') }}
-        {% endif %}
-        {% do exceptions.raise_compiler_error('lake_location: ' ~ message | replace(path, display or path)) %}
+    {# the sparkify_s3 plugin's probe (profiles.example.yml): one message for what fails to list #}
+    {% set message = run_query("select sparkify_probe_location('" ~ path | replace("'", "''") ~ "')").columns[0].values()[0] %}
+    {% if message is none %}
+        {{ return('present') }}
+    {% elif message.startswith('no files match') %}
+        {{ return('missing') }}
     {% endif %}
-    {% set found = run_query("select count(*) from glob('" ~ sparkify.lake_quote(path) ~ "')").columns[0].values()[0] %}
-    {{ return('present' if found > 0 else 'missing') }}
-{% endmacro %}
-
-{# COPY creates only the last folder of a local path; the plugin's function creates the rest. #}
-{% macro lake_make_dirs(path) %}
-    {% if not sparkify.has_probe_function() %}
-        {% do exceptions.raise_compiler_error(
-            "lake export to a local folder needs the sparkify_s3 plugin in the duckdb profile "
-            ~ "(profiles.example.yml) to create " ~ path
-        ) %}
-    {% endif %}
-    {% do run_query("select sparkify_make_dirs('" ~ sparkify.lake_quote(path) ~ "')") %}
-{% endmacro %}
-
-{% macro lake_quote(text) %}
-    {{ return(text | replace("'", "''")) }}
-{% endmacro %}
-
-{# True when the sparkify_s3 dbt-duckdb plugin registered its probe function on this connection. #}
-{% macro has_probe_function() %}
-    {% set found = run_query(
-        "select count(*) from duckdb_functions() where function_name = 'sparkify_probe_location'"
-    ) %}
-    {{ return(found.columns[0].values()[0] > 0) }}
+    {% do exceptions.raise_compiler_error('lake_location: ' ~ message | replace(path, display or path)) %}
 {% endmacro %}
