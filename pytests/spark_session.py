@@ -4,6 +4,10 @@ Each `dbt` process would start its own JVM and open the Derby metastore again (t
 each), so the worker runs dbt in-process (dbtRunner) and keeps pyspark's session between commands.
 It is a separate process so that the test process never holds a SparkSession of its own: another
 module's pyspark session would otherwise be picked up by dbt-spark's getOrCreate().
+
+Spark reads the landing, never raw files: before each build a test lands raw_data as a batch
+(ingest_and_stage: the ingester in the test process, as `sparkify-ingest` runs before `dbt build`)
+and stages the landing's parquet tables.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
+from sparkify_tools.ingest.ingest_batch import BatchSummary, Ingestion
+from sparkify_tools.ingest.landing_parquet import ParquetLanding
 
 # Generous: a full build on a loaded 2-core CI machine; only a hung JVM ever gets near it.
 COMMAND_TIMEOUT_SECONDS = 1800
@@ -147,18 +153,40 @@ class SparkDbtProject(DbtProject):
         return answer
 
     def dbt(
-        self, *args: str, vars: dict | None = None, check: bool = True, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        vars: dict | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        project_dir: Path | None = None,
     ) -> DbtResult:
         """Run one dbt command in the worker; raise with dbt's output when it fails.
 
         env: variables for this command only (e.g. SPARKIFY_SPARK_SCHEMA), in the same session.
+        project_dir: another dbt project (a test's changed copy; give it its own DBT_TARGET_PATH).
         """
-        command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(self.project_dir)]
+        project = project_dir or self.project_dir
+        command = [*args, "--vars", self.vars_arg(vars), "--project-dir", str(project)]
         success, output = self._request("dbt", (command, env or {}))
         result = DbtResult(["dbt", *command], 0 if success else 1, output)
         if check and not result.ok:
             raise AssertionError(f"dbt {' '.join(args)} on Spark failed:\n{result.failure_report()}")
         return result
+
+    def ingest_and_stage(self, vars: dict | None = None) -> BatchSummary:
+        """What every Spark build needs first: raw_data landed as one batch (in this process, the
+        ingester `sparkify-ingest` runs), then `stage_external_sources` over the landing.
+
+        vars: another raw_data, landing or landing_schema, as for dbt().
+        """
+        where = {"raw_data": str(self.raw_data), "landing": str(self.landing), **(vars or {})}
+        landing = ParquetLanding(where["landing"])
+        try:
+            summary = Ingestion(where["raw_data"], landing, progress=lambda _: None).run()
+        finally:
+            landing.close()
+        self.dbt("run-operation", "stage_external_sources", vars=vars)
+        return summary
 
     def sql(self, query: str) -> list[dict[str, Any]]:
         """Rows of a Spark SQL query, as dicts; timestamps come back as naive UTC datetimes."""

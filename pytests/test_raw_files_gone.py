@@ -3,6 +3,7 @@
 `raw_files_ingested` records every file ever ingested and survives `--full-refresh`;
 `raw_files_gone` lists the recorded files the base models no longer hold, and its warn-severity
 test makes `dbt build` say so. forget_raw_file is the intended removal: no warning after it.
+On Spark: test_spark_marts.py, in the JVM of that module.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
 from pytests.mart_compare import query_duckdb
 from pytests.raw_delivery import log_files
-from pytests.spark_session import SparkDbtProject, java_missing_reason
 
 # two builds per test: not in the fast tier (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -94,41 +94,3 @@ def test_a_file_forgotten_then_deleted_is_not_reported(tmp_path: Path, generated
     assert plays_from(project, below_raw_data) == 0
     sql = f"select count(*) from main.raw_files_ingested where source_file = '{below_raw_data}'"
     assert query_duckdb(project.duckdb_path, sql) == [(0,)]
-
-
-def test_on_spark_a_deleted_file_is_reported_and_forgotten(tmp_path: Path, generated: Path) -> None:
-    """Spark rebuilds its base models on every build, so there a plain build already drops a deleted
-    file; the record is append-only there (one row per file, never a second) and forget_raw_file
-    rewrites it without the file."""
-    reason = java_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    raw = tmp_path / "raw"
-    shutil.copytree(generated, raw)
-    files = len(log_files(raw)) + len(list((raw / "song_data").rglob("*.json")))
-    deleted = log_files(raw)[1]
-    below_raw_data = deleted.relative_to(raw).as_posix()
-    record = "select count(*) as files, count(distinct source_file) as paths from sparkify.raw_files_ingested"
-    gone = "select source_table, source_file, reason from sparkify.raw_files_gone"
-    with SparkDbtProject(work_dir=tmp_path / "spark", raw_data=raw) as spark:
-        spark.dbt("run-operation", "stage_external_sources")
-        spark.dbt("build", "--select", "+raw_files_gone")
-        assert spark.sql(record) == [{"files": files, "paths": files}]
-
-        deleted.unlink()
-        # the session lists the raw tables' files once: recreating the tables lists them again (a
-        # new dbt process would too)
-        spark.dbt("run-operation", "stage_external_sources")
-        spark.dbt("build", "--select", "+raw_files_gone")
-        assert spark.sql(record) == [{"files": files, "paths": files}]
-        assert spark.sql(gone) == [
-            {
-                "source_table": "log_data",
-                "source_file": below_raw_data,
-                "reason": "gone from raw_data since it was ingested",
-            }
-        ]
-
-        spark.dbt("run-operation", "forget_raw_file", "--args", json.dumps({"path": below_raw_data}))
-        assert spark.sql(gone) == []
-        assert spark.sql(record) == [{"files": files - 1, "paths": files - 1}]
