@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_ROOT / "artifacts"
 MARTS = MART_NAMES
-SOURCES = ("sparkify.song_data", "sparkify.log_data")
+SOURCES = ("sparkify_landing.song_files", "sparkify_landing.log_lines")
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -1,11 +1,11 @@
 {#
-    on-run-start of `dbt run` / `dbt build`: on DuckDB, ingest new raw files into the landing (one
-    batch, by the sparkify_ingest plugin) before any model reads it, so that `dbt build` alone
-    is enough. Other engines run `sparkify-ingest` before dbt (docs/ingestion.md). A raw_data that
+    on-run-start of `dbt run`, `dbt build` and `dbt source freshness`: on DuckDB, ingest new raw
+    files into the landing (one batch, by the sparkify_ingest plugin) before anything reads it, so
+    that `dbt build` alone is enough and freshness is that of the raw data as it is now. Other engines run `sparkify-ingest` before dbt (docs/ingestion.md). A raw_data that
     cannot be read, or holds no file, stops the run here with the ingester's message.
 #}
 {% macro ingest_raw_data() %}
-    {% if execute and flags.WHICH in ['run', 'build'] %}
+    {% if execute and flags.WHICH in ['run', 'build', 'freshness'] %}
         {% do adapter.dispatch('ingest_raw_data', 'sparkify')() %}
     {% endif %}
     {{ return('') }}
