@@ -39,7 +39,7 @@ from pytests.raw_delivery import count_lines
 pytestmark = pytest.mark.slow
 
 TINY_SAMPLE = {"days": 2, "events_per_day": 120, "songs": 40, "users": 20}
-# the tests and snapshot are not what this suite checks; leaving them out halves each build
+# the data and unit tests are not what this suite checks; leaving them out halves each build
 BUILD = ("build", "--exclude-resource-type", "test", "unit_test")
 
 
@@ -134,9 +134,9 @@ def test_hostile_file(name: str, sample: Path, built_sample: DbtProject, tmp_pat
     assert diff_marts(incremental_marts, expected) == []
 
     # delivered late (incremental) equals read from the start (full refresh)
-    incremental = read_warehouse_state(duckdb_query(db), "main", "main_snapshots")
+    incremental = read_warehouse_state(duckdb_query(db), "main")
     project.dbt(*BUILD, "--full-refresh")
-    refreshed = read_warehouse_state(duckdb_query(db), "main", "main_snapshots")
+    refreshed = read_warehouse_state(duckdb_query(db), "main")
     assert diff_states(incremental, refreshed) == []
 
 

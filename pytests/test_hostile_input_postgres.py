@@ -70,7 +70,7 @@ class Outcome:
     marts: dict[str, list[dict[str, Any]]]
 
 
-def outcome_of(query: Query, marts: str, staging: str, snapshots: str) -> Outcome:
+def outcome_of(query: Query, marts: str, staging: str) -> Outcome:
     return Outcome(
         accounting={
             r["source_file"]: (
@@ -90,7 +90,7 @@ def outcome_of(query: Query, marts: str, staging: str, snapshots: str) -> Outcom
         songs_read={
             r["source_file"] for r in query(f"select source_file from {staging}.base_sparkify__song_files")
         },
-        state=read_warehouse_state(query, marts, snapshots),
+        state=read_warehouse_state(query, marts),
         marts={mart: query(f'select * from {marts}."{mart}"') for mart in MART_KEYS},
     )
 
@@ -150,7 +150,7 @@ def builds(
         deliver(raw, case)
     load(postgres_server, raw)
     project.dbt(*BUILD)
-    names = (SCHEMA, f"{SCHEMA}_staging", f"{SCHEMA}_snapshots")
+    names = (SCHEMA, f"{SCHEMA}_staging")
     on_postgres = partial(query, postgres_server)
     incremental = outcome_of(on_postgres, *names)
     project.dbt(*BUILD, "--full-refresh")
@@ -158,7 +158,7 @@ def builds(
 
     on_duckdb = DbtProject(work_dir=work / "duckdb", raw_data=raw)
     on_duckdb.dbt(*BUILD)
-    duckdb_outcome = outcome_of(duckdb_query(on_duckdb.duckdb_path), "main", "main_staging", "main_snapshots")
+    duckdb_outcome = outcome_of(duckdb_query(on_duckdb.duckdb_path), "main", "main_staging")
     clean = write_clean_equivalent(sample, work / "clean", list(every_case.values()))
     return Builds(raw, clean, every_case, incremental, refreshed, duckdb_outcome, on_duckdb.duckdb_path)
 

@@ -266,7 +266,7 @@ def test_loader_bad_input_is_named_without_a_traceback(
 
 
 def drop_schemas(server: PostgresServer, schema: str) -> None:
-    """The target schema and the ones dbt derives from it (<schema>_staging, _snapshots, ...)."""
+    """The target schema and the ones dbt derives from it (<schema>_staging, _intermediate, ...)."""
     derived = query(
         server,
         f"select nspname from pg_namespace where nspname = '{schema}' or nspname like '{schema}\\_%'",
@@ -339,7 +339,6 @@ def test_out_of_order_delivery_equals_full_refresh(
         return read_warehouse_state(
             lambda sql: query(postgres_server, sql),
             marts=target_schema,
-            snapshots=f"{target_schema}_snapshots",
         )
 
     def forget(path: str) -> None:
@@ -352,7 +351,7 @@ def test_out_of_order_delivery_equals_full_refresh(
         loaded = run_loader(postgres_server, "--raw-data", str(landing), "--schema", raw_schema, "--prune")
         assert loaded.returncode == 0, loaded.stderr
         incremental.dbt("build")
-        # a full refresh from nothing, as the DuckDB test's fresh database: the snapshot too
+        # a full refresh from nothing, as the DuckDB test's fresh database
         drop_schemas(postgres_server, full_schema)
         full.dbt("build", "--full-refresh")
         problems = diff_states(state_of(schema), state_of(full_schema))
@@ -440,7 +439,6 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
         return read_warehouse_state(
             lambda sql: query(postgres_server, sql),
             marts=target_schema,
-            snapshots=f"{target_schema}_snapshots",
         )
 
     incremental = project(tmp_path / "incremental", schema)

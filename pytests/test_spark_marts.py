@@ -55,8 +55,9 @@ OUT_OF_ORDER_SAMPLE = {**SPARK_SAMPLE, "seed": 5, "days": 6, "events_per_day": 8
 # model whole (docs/spark.md), so more steps would prove little more for their CI time; the DuckDB
 # and Postgres tests run every step.
 SPARK_STEPS = ("between", "late", "changed")
-# the snapshot's versions, without the columns that depend on when the build ran
-HISTORY_COLUMNS = "user_id, level, level_since, dbt_valid_from, dbt_valid_to"
+# the level history, without the columns that depend on when the build ran (ingested_at) or on the
+# engine's text of a timestamp (the id, a hash of it)
+HISTORY_COLUMNS = "user_id, level, valid_from, valid_to, is_current"
 # dispatches to spark__stage_external_sources (macros/external/spark_external_tables.sql)
 STAGE_OPERATION = "stage_external_sources"
 # Lines no loader should take: each must come out quarantined with the same reason on both engines.
@@ -110,12 +111,12 @@ def quarantine_counts_duckdb(project: DbtProject) -> list[tuple[str, str, int]]:
 
 
 def level_history_spark(project: SparkDbtProject) -> list[tuple]:
-    rows = project.sql(f"select {HISTORY_COLUMNS} from {SPARK_SCHEMA}_snapshots.users_level_history")
+    rows = project.sql(f"select {HISTORY_COLUMNS} from {SPARK_SCHEMA}.users_level_history")
     return sorted(tuple(row.values()) for row in rows)
 
 
 def level_history_duckdb(project: DbtProject) -> list[tuple]:
-    query = f"select {HISTORY_COLUMNS} from main_snapshots.users_level_history"
+    query = f"select {HISTORY_COLUMNS} from main.users_level_history"
     rows = query_duckdb(project.duckdb_path, query)
     return sorted(tuple(row) for row in rows)
 
@@ -143,8 +144,7 @@ def add_awkward_files(landing: Path) -> None:
 def upgrade_a_free_listener(landing: Path, day_file: Path, duckdb: DbtProject) -> None:
     """Append a paid event, latest of all, for a listener the built marts hold as free.
 
-    The snapshot then has to close that listener's free version: the merge path of the snapshot
-    materialization, not only its first build.
+    The level history then has to close that listener's free interval and open a paid one.
     """
     query = "select min(user_id) from main.users where level = 'free'"
     free_user = query_duckdb(duckdb.duckdb_path, query)[0][0]
@@ -213,13 +213,14 @@ def test_incremental_build_marts_equal_duckdb(lake: Lake) -> None:
     assert {row["month"] for row in spark_marts["songplays"]} == {11, 12}
 
 
-def test_snapshot_versions_equal_duckdb(lake: Lake) -> None:
+def test_level_history_equal_duckdb(lake: Lake) -> None:
     for step in (lake.after_full, lake.after_incremental):
         spark_history, duckdb_history = step["level_history"]
-        assert duckdb_history, "the snapshot must hold versions"
+        assert duckdb_history, "the level history must hold intervals"
         assert spark_history == duckdb_history
-    closed = [row for row in lake.after_incremental["level_history"][1] if row[-1].year < 9999]
-    assert closed, "the incremental step must close a version (the upgraded listener's)"
+    closed_before = {row for row in lake.after_full["level_history"][1] if row[3] is not None}
+    closed_after = {row for row in lake.after_incremental["level_history"][1] if row[3] is not None}
+    assert closed_after - closed_before, "the incremental step must close an interval (the upgraded one's)"
 
 
 def test_bad_records_are_quarantined_alike(lake: Lake) -> None:
@@ -317,14 +318,14 @@ def spark_query(project: SparkDbtProject) -> Query:
 
 
 def drop_databases(project: SparkDbtProject, schema: str) -> None:
-    """The target schema and the ones dbt derives from it (<schema>_staging, _snapshots, ...)."""
+    """The target schema and the ones dbt derives from it (<schema>_staging, _intermediate, ...)."""
     for row in project.sql(f"show databases like '{schema}|{schema}_*'"):
         project.sql(f"drop database if exists `{row['namespace']}` cascade")
 
 
 def test_out_of_order_delivery_equals_full_refresh(lake: Lake, tmp_path: Path) -> None:
     """The DuckDB test's steps, shorter: on Spark every model is a table rebuilt whole, so this holds
-    by construction; the test proves it, snapshot included. Runs in the module's Spark session, with
+    by construction; the test proves it, level history included. Runs in the module's Spark session, with
     its own raw tables (var raw_schema) and target schemas (SPARKIFY_SPARK_SCHEMA per command)."""
     spark = lake.spark
     raw = generate_raw(tmp_path / "generated", **OUT_OF_ORDER_SAMPLE)
@@ -338,7 +339,6 @@ def test_out_of_order_delivery_equals_full_refresh(lake: Lake, tmp_path: Path) -
         "build",
         "--select",
         "+path:models/marts",
-        "+users_level_history",
         "--exclude",
         "resource_type:test",
         "resource_type:unit_test",
@@ -356,10 +356,7 @@ def test_out_of_order_delivery_equals_full_refresh(lake: Lake, tmp_path: Path) -
             continue  # the first load: a build from nothing either way
         drop_databases(spark, full_schema)
         spark.dbt(*build, "--full-refresh", vars=on_landing, env={"SPARKIFY_SPARK_SCHEMA": full_schema})
-        states = [
-            read_warehouse_state(spark_query(spark), marts=name, snapshots=f"{name}_snapshots")
-            for name in (schema, full_schema)
-        ]
+        states = [read_warehouse_state(spark_query(spark), marts=name) for name in (schema, full_schema)]
         assert diff_states(*states) == [], f"after {step}"
         assert all(states[0][mart] for mart in MART_KEYS)
     changed = spark.sql(
