@@ -292,7 +292,7 @@ class Outcome:
     marts: dict[str, list[dict[str, Any]]]
 
 
-def outcome_of(query: Query, marts: str, staging: str, snapshots: str) -> Outcome:
+def outcome_of(query: Query, marts: str, staging: str) -> Outcome:
     return Outcome(
         accounting={
             r["source_file"]: (
@@ -312,7 +312,7 @@ def outcome_of(query: Query, marts: str, staging: str, snapshots: str) -> Outcom
         songs_read={
             r["source_file"] for r in query(f"select source_file from {staging}.base_sparkify__song_files")
         },
-        state=read_warehouse_state(query, marts, snapshots),
+        state=read_warehouse_state(query, marts),
         marts={mart: query(f'select * from {marts}."{mart}"') for mart in MART_KEYS},
     )
 

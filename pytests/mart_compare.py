@@ -89,11 +89,12 @@ def read_duckdb_marts(database: Path, schema: str = "main") -> dict[str, list[di
 
 Query = Callable[[str], list[dict[str, Any]]]
 
-# What an incremental build must leave equal to a full refresh, besides the marts: the snapshot's
-# current versions (what level each listener is at, since when) and the ops models.
+# What an incremental build must leave equal to a full refresh, besides the marts: the listeners'
+# level history (every interval; its id is a hash whose text may differ between engines, so the
+# columns it is made of stand for it) and the ops models.
 STATE_QUERIES = {
-    "current_levels": "select user_id, level, level_since from {snapshots}.users_level_history "
-    "where dbt_valid_to = cast('9999-12-31' as timestamp)",
+    "level_history": "select user_id, level, valid_from, valid_to, is_current "
+    "from {marts}.users_level_history",
     "log_line_accounting": "select * from {marts}.log_line_accounting",
     "quarantined_records": "select source_table, source_file, line_number, raw_text, rejection_reason "
     "from {marts}.quarantined_records",
@@ -104,11 +105,11 @@ STATE_QUERIES = {
 }
 
 
-def read_warehouse_state(query: Query, marts: str, snapshots: str) -> dict[str, list[tuple]]:
-    """Marts, current snapshot rows and ops models as sorted tuples, bookkeeping left out."""
+def read_warehouse_state(query: Query, marts: str) -> dict[str, list[tuple]]:
+    """Marts, the level history and ops models as sorted tuples, bookkeeping left out."""
     state: dict[str, list[tuple]] = {}
     statements = {mart: f'select * from {marts}."{mart}"' for mart in MART_KEYS}
-    statements |= {name: sql.format(marts=marts, snapshots=snapshots) for name, sql in STATE_QUERIES.items()}
+    statements |= {name: sql.format(marts=marts) for name, sql in STATE_QUERIES.items()}
     for name, sql in statements.items():
         rows = without_bookkeeping(query(sql))
         state[name] = sorted((tuple(normalise(v) for v in row.values()) for row in rows), key=repr)

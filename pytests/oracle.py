@@ -353,3 +353,62 @@ def expected_marts(raw_dir: Path) -> dict[str, list[dict[str, Any]]]:
         "artists": artists_mart(songs),
         "time": time_mart(songplays),
     }
+
+
+def level_intervals(events: list[Event]) -> list[dict[str, Any]]:
+    """Each listener's level history (users_level_history), sorted by listener and start.
+
+    A listener's events in ts order; a new interval starts at their first event and at every event
+    whose level differs from the level before it; it ends where the next one starts (valid_to None
+    for the current interval). Events without a user id, a level or a ts take no part. Events of one
+    listener at one ts are one instant at the level of the last of them by (session_id,
+    item_in_session); SQL breaks a remaining tie by event_key, which this oracle does not compute, so
+    it raises when such a tie would decide the level.
+    """
+    instants: dict[str, dict[int, list[Event]]] = defaultdict(lambda: defaultdict(list))
+    for event in events:
+        if event.user_id is None or event.level is None or event.ts is None:
+            continue
+        instants[event.user_id][event.ts].append(event)
+    rows = []
+    for user_id, by_ts in sorted(instants.items()):
+        starts: list[tuple[int, str]] = []
+        for ts in sorted(by_ts):
+            at_instant = sorted(by_ts[ts], key=lambda e: (e.session_id or 0, e.item_in_session or 0))
+            last = at_instant[-1]
+            last_position = (last.session_id, last.item_in_session)
+            tied_levels = {e.level for e in at_instant if (e.session_id, e.item_in_session) == last_position}
+            if len(tied_levels) > 1:
+                raise ValueError(f"listener {user_id} at ts {ts}: the event_key tie-break decides the level")
+            if not starts or starts[-1][1] != last.level:
+                starts.append((ts, last.level))
+        for (ts, level), following in zip(starts, [*starts[1:], None], strict=True):
+            rows.append(
+                {
+                    "user_id": user_id,
+                    "level": level,
+                    "valid_from": start_time_of(ts),
+                    "valid_to": start_time_of(following[0]) if following else None,
+                    "is_current": following is None,
+                }
+            )
+    return rows
+
+
+def level_changes(intervals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """level_changes: every interval whose level differs from the listener's previous interval."""
+    changes = []
+    previous: dict[str, Any] | None = None
+    for interval in sorted(intervals, key=lambda row: (row["user_id"], row["valid_from"])):
+        if previous and previous["user_id"] == interval["user_id"] and previous["level"] != interval["level"]:
+            changes.append(
+                {
+                    "user_id": interval["user_id"],
+                    "changed_at": interval["valid_from"],
+                    "level_before": previous["level"],
+                    "level_after": interval["level"],
+                    "change_type": "upgrade" if interval["level"] == "paid" else "downgrade",
+                }
+            )
+        previous = interval
+    return changes

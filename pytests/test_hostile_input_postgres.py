@@ -88,7 +88,7 @@ def builds(
         deliver(raw, case)
     project.ingest()
     project.dbt(*BUILD)
-    names = (SCHEMA, f"{SCHEMA}_staging", f"{SCHEMA}_snapshots")
+    names = (SCHEMA, f"{SCHEMA}_staging")
     on_postgres = partial(query, postgres_server)
     incremental = outcome_of(on_postgres, *names)
     project.dbt(*BUILD, "--full-refresh")
@@ -96,7 +96,7 @@ def builds(
 
     on_duckdb = DbtProject(work_dir=work / "duckdb", raw_data=raw)
     on_duckdb.dbt(*BUILD)
-    duckdb_outcome = outcome_of(duckdb_query(on_duckdb.duckdb_path), "main", "main_staging", "main_snapshots")
+    duckdb_outcome = outcome_of(duckdb_query(on_duckdb.duckdb_path), "main", "main_staging")
     clean = write_clean_equivalent(sample, work / "clean", list(every_case.values()))
     return Builds(raw, clean, every_case, incremental, refreshed, duckdb_outcome, on_duckdb.duckdb_path)
 

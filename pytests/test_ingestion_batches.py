@@ -2,7 +2,7 @@
 
 Raw files arrive out of order — 30 days late, re-sent under a new name, changed in place, rewritten
 as empty, forgotten and ingested again, deleted — and after each plain `dbt build` the marts, the
-snapshot's current rows and the ops models equal a `--full-refresh` of the same raw folder.
+level history and the ops models equal a `--full-refresh` of the same raw folder.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def state_of(project: DbtProject) -> dict[str, list[tuple]]:
-    return read_warehouse_state(duckdb_query(project.duckdb_path), marts="main", snapshots="main_snapshots")
+    return read_warehouse_state(duckdb_query(project.duckdb_path), marts="main")
 
 
 def full_refresh_state(landing: Path, work_dir: Path) -> dict[str, list[tuple]]:

@@ -98,8 +98,8 @@ State = dict[str, list[tuple]]
 
 
 def warehouse_state(project: DbtProject) -> State:
-    """Marts, the snapshot's current rows and the ops models, bookkeeping columns left out."""
-    return read_warehouse_state(duckdb_query(project.duckdb_path), marts="main", snapshots="main_snapshots")
+    """Marts, the level history and the ops models, bookkeeping columns left out."""
+    return read_warehouse_state(duckdb_query(project.duckdb_path), marts="main")
 
 
 @pytest.fixture(scope="module")

@@ -20,14 +20,12 @@ def test_marts_equal_the_oracle(built_duckdb: DbtProject) -> None:
 
 def test_second_build_changes_no_row(built_duckdb: DbtProject) -> None:
     before = read_duckdb_marts(built_duckdb.duckdb_path)
-    history_before = query_duckdb(
-        built_duckdb.duckdb_path, "select * from main_snapshots.users_level_history"
-    )
+    history_before = query_duckdb(built_duckdb.duckdb_path, "select * from main.users_level_history")
     built_duckdb.dbt("build")
     after = read_duckdb_marts(built_duckdb.duckdb_path)
     for mart, rows in before.items():
         assert sorted(after[mart], key=repr) == sorted(rows, key=repr), mart
-    history_after = query_duckdb(built_duckdb.duckdb_path, "select * from main_snapshots.users_level_history")
+    history_after = query_duckdb(built_duckdb.duckdb_path, "select * from main.users_level_history")
     assert sorted(history_after, key=repr) == sorted(history_before, key=repr)
 
 

@@ -175,7 +175,8 @@ def _upgrade_lines(raw: Path, users: list[str], day: date) -> list[str]:
 
 
 def test_free_to_paid_conversions_follow_the_level_history(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Two builds: the level-history snapshot sees who went from free to paid in between."""
+    """Two builds, the second bringing upgrades: the metric counts every free → paid change in the
+    events (the level history derived from them), on the day of the first paid event."""
     work = tmp_path_factory.mktemp("metrics_conversions")
     full = generate_raw(work / "generated", days=4)
     raw = work / "raw"
@@ -192,7 +193,6 @@ def test_free_to_paid_conversions_follow_the_level_history(tmp_path_factory: pyt
     project = DbtProject(work_dir=work / "dbt", raw_data=raw)
     deliver(first_half)
     project.dbt("build")
-    before = _level_since(oracle.deduplicate_events(oracle.read_events(raw)))
 
     deliver(second_half)
     # Listeners free at the end of the generated data upgrade the day after it, so that the history
@@ -207,14 +207,14 @@ def test_free_to_paid_conversions_follow_the_level_history(tmp_path_factory: pyt
     upgrade_file.write_text("\n".join(_upgrade_lines(raw, still_free[:3], upgrade_day)) + "\n")
     project.dbt("build")
     events = oracle.deduplicate_events(oracle.read_events(raw))
-    after = _level_since(events)
+    changes = oracle.level_changes(oracle.level_intervals(events))
 
     expected_conversions = Counter(
-        since
-        for user_id, (level, since) in after.items()
-        if level == "paid" and before.get(user_id, ("",))[0] == "free"
+        change["changed_at"].date() for change in changes if change["change_type"] == "upgrade"
     )
+    # the three upgrades written above, and those of the generated days
     assert sum(expected_conversions.values()) >= min(3, len(still_free))
+    assert expected_conversions[upgrade_day] >= min(3, len(still_free))
     expected_submissions = Counter(
         oracle.start_time_of(e.ts).date()
         for e in events

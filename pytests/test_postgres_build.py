@@ -184,7 +184,7 @@ def test_ingester_bad_input_is_named_without_a_traceback(
 
 
 def drop_schemas(server: PostgresServer, schema: str) -> None:
-    """The target schema and the ones dbt derives from it (<schema>_staging, _snapshots, ...)."""
+    """The target schema and the ones dbt derives from it (<schema>_staging, _intermediate, ...)."""
     derived = query(
         server,
         f"select nspname from pg_namespace where nspname = '{schema}' or nspname like '{schema}\\_%'",
@@ -221,7 +221,6 @@ def test_out_of_order_delivery_equals_full_refresh(
         return read_warehouse_state(
             lambda sql: query(postgres_server, sql),
             marts=target_schema,
-            snapshots=f"{target_schema}_snapshots",
         )
 
     def forget(path: str) -> None:
@@ -232,7 +231,7 @@ def test_out_of_order_delivery_equals_full_refresh(
     for step in out_of_order_steps(delivery):
         incremental.ingest()
         incremental.dbt("build")
-        # a full refresh from nothing, as the DuckDB test's fresh database: landing and snapshot too
+        # a full refresh from nothing, as the DuckDB test's fresh database: the landing too
         drop_schemas(postgres_server, full_schema)
         drop_schemas(postgres_server, f"{full_schema}_landing")
         full.ingest()
@@ -321,7 +320,6 @@ def test_a_day_rewritten_as_empty_withdraws_its_rows(
         return read_warehouse_state(
             lambda sql: query(postgres_server, sql),
             marts=target_schema,
-            snapshots=f"{target_schema}_snapshots",
         )
 
     incremental = project(tmp_path / "incremental", schema)

@@ -14,7 +14,7 @@ One module-scoped run in one JVM (pytests/spark_session.py), three Spark builds:
 
 DuckDB builds the same raw folder once, for the hostile files' outcome. On Spark every model built
 from ingestion batches is a table rebuilt whole (docs/spark.md), so late and changed files end as a
-full refresh by construction; build 3 proves it, snapshot and ops models included.
+full refresh by construction; build 3 proves it, level history and ops models included.
 
 The same JVM then serves the marts' contracts (issue 15) and a raw file deleted and forgotten (issue
 14c), each with a project copy or a landing and schemas of its own: a JVM and its metastore cost tens
@@ -74,7 +74,7 @@ SPARK_SCHEMA, FULL_SCHEMA = "sparkify", "sparkify_full"
 # overridden): on Spark every model they test is a table (incremental_where_possible), so that SQL
 # never runs there, and the unit tests took half of the build (one of them 120 s).
 FIRST_BUILD = ("build", "--exclude", "*_incremental_*")
-# builds 2 and 3: what the comparisons read (marts, ops models, snapshot), without tests
+# builds 2 and 3: what the comparisons read (marts, ops models, level history), without tests
 BUILD = (
     "build",
     "--select",
@@ -84,8 +84,9 @@ BUILD = (
     "test",
     "unit_test",
 )
-# the snapshot's versions, without the columns that depend on when the build ran
-HISTORY_COLUMNS = "user_id, level, level_since, dbt_valid_from, dbt_valid_to"
+# the level history, without the columns that depend on when the build ran (ingested_at) or on the
+# engine's text of a timestamp (the id, a hash of it)
+HISTORY_COLUMNS = "user_id, level, valid_from, valid_to, is_current"
 # what DESCRIBE shows of a contract type, where it is not the contract's spelling
 SPARK_TYPE_NAMES = {"integer": "int"}
 # the deleted-file check: its own small raw data
@@ -136,8 +137,8 @@ def not_read(query: Query, schema: str) -> dict[str, str]:
 
 
 def upgrade_a_free_listener(raw: Path, day_file: Path, spark: SparkDbtProject) -> str:
-    """Append a paid event, latest of all, for a listener the built marts hold as free: the snapshot
-    then has to close that listener's free version (its merge path, not only its first build)."""
+    """Append a paid event, latest of all, for a listener the built marts hold as free: the level
+    history then has to close that listener's free interval and open a paid one."""
     free_user = spark.sql(f"select min(user_id) as user_id from {SPARK_SCHEMA}.users where level = 'free'")
     user_id = free_user[0]["user_id"]
     assert user_id, "the sample must hold a free listener"
@@ -203,8 +204,8 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
             env={"SPARKIFY_SPARK_SCHEMA": FULL_SCHEMA},
         )
         on_spark = spark_query(spark)
-        second = read_warehouse_state(on_spark, SPARK_SCHEMA, f"{SPARK_SCHEMA}_snapshots")
-        refreshed = read_warehouse_state(on_spark, FULL_SCHEMA, f"{FULL_SCHEMA}_snapshots")
+        second = read_warehouse_state(on_spark, SPARK_SCHEMA)
+        refreshed = read_warehouse_state(on_spark, FULL_SCHEMA)
 
         duckdb_project = DbtProject(work_dir=root / "duckdb", raw_data=raw)
         timed("DuckDB build", duckdb_project.dbt, *BUILD)
@@ -221,7 +222,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
             upgraded_user=upgraded_user,
             second=second,
             refreshed=refreshed,
-            on_duckdb=read_warehouse_state(on_duckdb, "main", "main_snapshots"),
+            on_duckdb=read_warehouse_state(on_duckdb, "main"),
             duckdb_marts=read_duckdb_marts(duckdb_project.duckdb_path),
             not_read={"spark": not_read(on_spark, SPARK_SCHEMA), "duckdb": not_read(on_duckdb, "main")},
             state=state,
@@ -260,7 +261,7 @@ def test_second_build_equals_a_full_refresh(lake: Lake) -> None:
 
 def test_second_build_equals_duckdb(lake: Lake) -> None:
     """Hostile files included: the same quarantine reasons at the same lines, the same line
-    accounting, the same files not read, the same marts, snapshot levels and ops models."""
+    accounting, the same files not read, the same marts, level history and ops models."""
     # the marts by column name: Spark moves partition columns to the end of a table
     assert diff_marts(read_spark_marts(lake.spark), lake.duckdb_marts) == []
     ops = [name for name in lake.on_duckdb if name not in MART_KEYS]
@@ -280,13 +281,13 @@ def test_every_hostile_file_is_traced(lake: Lake) -> None:
             assert case.path in accounted_files, name
 
 
-def test_snapshot_closes_the_upgraded_listeners_free_version(lake: Lake) -> None:
+def test_level_history_closes_the_upgraded_listeners_free_interval(lake: Lake) -> None:
     rows = lake.spark.sql(
-        f"select {HISTORY_COLUMNS} from {SPARK_SCHEMA}_snapshots.users_level_history "
-        f"where user_id = '{lake.upgraded_user}' order by dbt_valid_from"
+        f"select {HISTORY_COLUMNS} from {SPARK_SCHEMA}.users_level_history "
+        f"where user_id = '{lake.upgraded_user}' order by valid_from"
     )
-    versions = [(row["level"], row["dbt_valid_to"].year < 9999) for row in rows]
-    assert versions == [("free", True), ("paid", False)]
+    intervals = [(row["level"], row["valid_to"] is not None, row["is_current"]) for row in rows]
+    assert intervals[-2:] == [("free", True, False), ("paid", False, True)]
 
 
 def test_marts_are_partitioned_parquet_like_the_lake(lake: Lake) -> None:

@@ -1,8 +1,8 @@
 {#
-    Free ↔ paid changes from the listeners' level history (the users_level_history snapshot): one row
-    per version whose level differs from the listener's previous version. The snapshot records a new
-    version when a build finds a new `level_since`, dated when the level really changed; a change that
-    was undone between two builds leaves no trace.
+    Free ↔ paid changes from the listeners' level history (the users_level_history mart, derived
+    from the events by event time): one row per interval whose level differs from the listener's
+    previous interval. A listener's first interval is no change. The change's id is the id of the
+    interval it starts.
 #}
 
 with
@@ -16,10 +16,11 @@ level_history as (
 sequenced as (
 
     select
+        level_interval_id,
         user_id,
         level,
-        dbt_valid_from,
-        lag(level) over (partition by user_id order by dbt_valid_from) as previous_level
+        valid_from,
+        lag(level) over (partition by user_id order by valid_from) as previous_level
     from level_history
 
 ),
@@ -27,12 +28,9 @@ sequenced as (
 changes as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            "user_id", "'|'",
-            "cast(dbt_valid_from as " ~ dbt.type_string() ~ ")",
-        ])) }} as level_change_id,
+        level_interval_id as level_change_id,
         user_id,
-        dbt_valid_from as changed_at,
+        valid_from as changed_at,
         previous_level as level_before,
         level as level_after,
         case
