@@ -99,5 +99,7 @@ def test_a_text_over_the_limit_is_cut_on_a_character_boundary_and_says_so() -> N
     assert within_text_limit(short, None) == (short, None)
     cut, problem = within_text_limit(short + "éé", "earlier problem")
     assert cut == short and len(cut.encode()) <= MAX_TEXT_BYTES
-    assert problem == "earlier problem; a record of 65,538 bytes, over the 65,535 every engine can hold: cut there"
+    assert problem == (
+        "earlier problem; a record of 65,538 bytes, over the 65,535 every engine can hold: cut there"
+    )
     assert within_text_limit(None, None) == (None, None)
