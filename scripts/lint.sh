@@ -40,6 +40,6 @@ echo "--> ruff check"
 ruff check .
 echo "--> ruff format --check"
 ruff format --check .
-echo "--> sqlfluff lint models macros tests analyses (dbt templater)"
-run_sqlfluff models macros tests analyses
+echo "--> sqlfluff lint models macros analyses (dbt templater)"
+run_sqlfluff models macros analyses
 echo "linters passed in $((SECONDS - start)) s"
