@@ -25,6 +25,7 @@ MARTS = list(MART_NAMES)
 # what a dbt project needs to parse and build (profiles come from the DbtProject's own dir)
 PROJECT_ENTRIES = [
     "dbt_project.yml",
+    "vars.yml",
     "models",
     "macros",
     "seeds",

@@ -195,7 +195,8 @@ def test_the_walkthrough_model_builds_tests_and_documents(built_duckdb: DbtProje
     assert set(files) == {"models/analytics/listener_activity.sql", "models/analytics/_listener_activity.yml"}
     project_copy = tmp_path / "project"
     project_copy.mkdir()
-    shutil.copy(PROJECT_ROOT / "dbt_project.yml", project_copy)
+    for name in ("dbt_project.yml", "vars.yml"):
+        shutil.copy(PROJECT_ROOT / name, project_copy)
     for folder in ("models", "macros", "seeds", "snapshots", "tests", "analyses", "assets"):
         if (PROJECT_ROOT / folder).exists():
             shutil.copytree(PROJECT_ROOT / folder, project_copy / folder)

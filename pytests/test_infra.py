@@ -247,7 +247,7 @@ def test_profile_variables_are_the_ones_profiles_example_reads(infra: Infra) -> 
     for name in result.exports:
         if name != "AWS_REGION":
             assert f"env_var('{name}'" in profile or name == "SPARKIFY_REDSHIFT_IAM_ROLE", name
-    assert "SPARKIFY_REDSHIFT_IAM_ROLE" in (PROJECT_ROOT / "dbt_project.yml").read_text()
+    assert "SPARKIFY_REDSHIFT_IAM_ROLE" in (PROJECT_ROOT / "vars.yml").read_text()
 
 
 def test_a_second_up_changes_nothing(infra: Infra) -> None:

@@ -34,6 +34,7 @@ def mf_query(project: DbtProject, metrics: list[str], out: Path) -> list[dict[st
     mf_dir.mkdir(exist_ok=True)
     for name, points_to in (
         ("dbt_project.yml", PROJECT_ROOT / "dbt_project.yml"),
+        ("vars.yml", PROJECT_ROOT / "vars.yml"),
         ("target", project.work_dir / "target"),
     ):
         link = mf_dir / name
