@@ -6,7 +6,7 @@ in the manifest dbt parses for each target). On DuckDB the contracted marts buil
 incrementally, and a model change that alters a column's type fails `dbt build` with dbt's contract
 error, on a new table and on an incremental run alike, leaving the table as it was. Postgres builds
 the contracted marts in test_grants_postgres.py, Redshift's DDL is checked in
-test_conventions_redshift.py and Spark's in test_contracts_spark.py.
+test_conventions_redshift.py and Spark's in test_spark_marts.py.
 """
 
 from __future__ import annotations

@@ -68,6 +68,11 @@ class DbtWorkspace:
         return self.work_dir / "sparkify.duckdb"
 
     @property
+    def landing(self) -> Path:
+        """This workspace's landing: sparkify-ingest's parquet batches (docs/ingestion.md)."""
+        return self.work_dir / "landing"
+
+    @property
     def target_dir(self) -> Path:
         return self.work_dir / "target"
 
@@ -91,7 +96,8 @@ class DbtWorkspace:
         return env
 
     def command(self, *args: str) -> list[str]:
-        vars_text = yaml.safe_dump({"raw_data": self.raw_data}, default_flow_style=True).strip()
+        vars_ = {"raw_data": self.raw_data, "landing": str(self.landing)}
+        vars_text = yaml.safe_dump(vars_, default_flow_style=True).strip()
         command = [dbt_executable(), *args, "--vars", vars_text]
         if self.dbt_threads:
             command += ["--threads", str(self.dbt_threads)]
@@ -99,8 +105,14 @@ class DbtWorkspace:
             command.append("--no-partial-parse")
         return command
 
+    def ingest_command(self, *extra: str) -> list[str]:
+        """sparkify-ingest of raw_data into this workspace's landing (what DuckDB's build runs itself)."""
+        ingest = [sys.executable, "-m", "sparkify_tools.ingest.cli", "--raw-data", self.raw_data]
+        return [*ingest, "--landing", str(self.landing), *extra]
+
     def reset_database(self) -> None:
-        """Forget every table: the next build starts from nothing, as a first build does."""
+        """Forget every table and the landing: the next build starts from nothing, as a first does."""
+        shutil.rmtree(self.landing, ignore_errors=True)
         for path in (self.duckdb_path, self.duckdb_path.with_name(self.duckdb_path.name + ".wal")):
             path.unlink(missing_ok=True)
         for folder in ("spark-warehouse", "spark-metastore", "spark-metastore.log"):
