@@ -1,4 +1,4 @@
-"""Repository conventions (issue 15): license, changelog, slim-CI docs, and no dbt package needed."""
+"""Repository conventions: license, changelog, slim-CI docs, and no dbt package needed."""
 
 from __future__ import annotations
 

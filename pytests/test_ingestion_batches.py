@@ -1,4 +1,4 @@
-"""Incremental builds follow ingestion batches, not event time (issue 12).
+"""Incremental builds follow ingestion batches, not event time.
 
 Raw files arrive out of order — 30 days late, re-sent under a new name, changed in place, rewritten
 as empty, forgotten and ingested again, deleted — and after each plain `dbt build` the marts, the

@@ -1,4 +1,4 @@
-"""The listeners' level history (issue 23): `users_level_history` and `level_changes` equal plain Python
+"""The listeners' level history: `users_level_history` and `level_changes` equal plain Python
 over the raw events, and do not depend on how many builds ran: built one day at a time (in order, or
 with a day delivered late) they equal one build of every day.
 """
