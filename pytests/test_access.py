@@ -15,7 +15,7 @@ import pytest
 
 from pytests.project_copy import MARTS, ProjectCopy
 
-pytestmark = pytest.mark.duckdb
+pytestmark = pytest.mark.dbt
 
 ANALYST_MODEL = """\
 with

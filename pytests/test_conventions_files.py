@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import yaml
 
 from pytests.dbt_runner import PROJECT_ROOT
-
-pytestmark = pytest.mark.duckdb
 
 DBT_DIRS = ["models", "macros", "tests", "snapshots", "analyses", "seeds"]
 

@@ -26,6 +26,8 @@ from pytests.oracle import expected_marts
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.raw_delivery import deliver, deliver_songs, empty_file_accounting, log_files
 
+pytestmark = pytest.mark.dbt
+
 # 32 days, so that the first day is 30 days older than the last two
 MONTH = {"days": 32, "events_per_day": 80, "songs": 120, "users": 25, "seed": 5}
 
