@@ -18,9 +18,8 @@ import yaml
 from sparkify_tools.marts import MART_NAMES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# The models without their tests. Plain `dbt run` cannot build an empty warehouse: an analytics
-# model (level_changes) reads the snapshot users_level_history, which only build/snapshot create;
-# build without tests runs seeds, models and the snapshot in dependency order.
+# The models without their tests. Plain `dbt run` cannot build an empty warehouse: models read the
+# seeds, which only build/seed create; build without tests runs seeds and models in dependency order.
 RUN_WITHOUT_TESTS = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 
 
