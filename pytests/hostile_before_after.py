@@ -1,4 +1,4 @@
-"""Each hostile-input case of issue 14, built on DuckDB by two revisions of the project: what each did.
+"""Each hostile-input case, built on DuckDB by two revisions of the project: what each did.
 
 Not a test: it needs the real sample (/work/shared/sparkify-sample) and a checkout of an old revision,
 and it measures rather than asserts. For every case it copies the sample, adds the one hostile file

@@ -1,5 +1,5 @@
 """Raw files delivered out of order, step by step: the scenario every engine's incremental build must
-survive (issue 12). Each engine's test drives the steps and, after each, runs its plain build and
+survive. Each engine's test drives the steps and, after each, runs its plain build and
 compares the warehouse with a full refresh of the same raw data.
 
     for step in out_of_order_steps(delivery):

@@ -1,4 +1,4 @@
-"""A scratch copy of the dbt project for tests that change it (issue 15: contracts, access, slim CI).
+"""A scratch copy of the dbt project for tests that change it (contracts, access, slim CI).
 
 ``ProjectCopy`` is a DbtProject whose dbt commands run in a copy of the project's dbt files under its
 work dir, so a test may edit a model (break a contract, add a forbidden ref, change a mart for slim

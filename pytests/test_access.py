@@ -1,4 +1,4 @@
-"""Groups and access (issue 15): analysts build on the marts, never on staging.
+"""Groups and access: analysts build on the marts, never on staging.
 
 models/_groups.yml defines two groups. analytics_engineering owns the pipeline: staging and any
 intermediate model are private to it, the marts are public. analytics holds the analysts' models
@@ -15,7 +15,7 @@ import pytest
 
 from pytests.project_copy import MARTS, ProjectCopy
 
-pytestmark = pytest.mark.duckdb
+pytestmark = pytest.mark.dbt
 
 ANALYST_MODEL = """\
 with

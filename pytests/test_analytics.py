@@ -163,7 +163,7 @@ def test_walkthrough_selector_builds_the_model_and_what_it_needs(built_duckdb: D
         "ls", "--select", "+weekly_top_songs", "--resource-type", "model", "source", "--quiet"
     )
     names = {line.strip().split(".")[-1] for line in listed.output.splitlines() if line.strip()}
-    assert {"weekly_top_songs", "songplays", "songs", "artists", "log_data", "song_data"} <= names
+    assert {"weekly_top_songs", "songplays", "songs", "artists", "log_lines", "song_files"} <= names
     assert not names & {"listener_locations", "users", "time", "level_changes"}
 
 

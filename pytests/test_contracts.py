@@ -1,4 +1,4 @@
-"""Model contracts on the five marts (issue 15).
+"""Model contracts on the five marts.
 
 Every mart has an enforced contract whose columns keep the marts' names and order, end with
 ingested_at, and carry the data type each engine builds (DuckDB, Postgres, Spark, Redshift: checked

@@ -1,15 +1,12 @@
-"""Repository conventions (issue 15): license, changelog, slim-CI docs, and no dbt package needed."""
+"""Repository conventions: license, changelog, slim-CI docs, and no dbt package needed."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
 import yaml
 
 from pytests.dbt_runner import PROJECT_ROOT
-
-pytestmark = pytest.mark.duckdb
 
 DBT_DIRS = ["models", "macros", "tests", "snapshots", "analyses", "seeds"]
 

@@ -1,4 +1,4 @@
-"""Contracts and grants on Redshift, without a cluster (issue 15).
+"""Contracts and grants on Redshift, without a cluster.
 
 dbt-redshift builds the project through the recording stand-in for redshift_connector
 (pytests/redshift_recorder.py), with `--vars '{analyst_role: analyst}'`. The recorded SQL

@@ -2,7 +2,7 @@
 
 dbt runs against pytests/redshift_recorder.py (a stand-in for redshift_connector that records
 every statement, and whether it ran inside a transaction). The external tables read the landing's
-parquet (issue 22: dbt never reads raw bytes), one per landing table over its folder, with the
+parquet (dbt never reads raw bytes), one per landing table over its folder, with the
 columns the sources yml declares, which must be the ingester's (sparkify_tools/ingest/
 landing_schema.py), in its order; statements are parsed with sqlglot's redshift dialect.
 """

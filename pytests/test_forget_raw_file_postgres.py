@@ -1,4 +1,4 @@
-"""forget_raw_file on a real PostgreSQL server (issue 14a): its deletes are committed.
+"""forget_raw_file on a real PostgreSQL server: its deletes are committed.
 
 The Redshift tests see the statements forget_raw_file sends (pytests/test_redshift_sql.py); this one
 sees their effect through another connection, which shows only committed rows. The models'

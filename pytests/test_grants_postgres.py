@@ -1,4 +1,4 @@
-"""Grants on a real PostgreSQL server (issue 15), and the marts' contracts on Postgres.
+"""Grants on a real PostgreSQL server, and the marts' contracts on Postgres.
 
 A role `analyst` exists; the project is built twice (full, then incremental) with
 `--vars '{analyst_role: analyst}'`. Connected as that role, every mart and analysts' model can be

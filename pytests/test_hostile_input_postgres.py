@@ -1,4 +1,4 @@
-"""Hostile input never stops the Postgres warehouse either, and it ends as DuckDB's does (issue 14).
+"""Hostile input never stops the Postgres warehouse either, and it ends as DuckDB's does.
 
 The DuckDB suite's cases (pytests/hostile_cases.py), all at once: the good sample is landed with
 `sparkify-ingest --postgres` and built, then every bad file (and a notes.txt) is delivered beside it,

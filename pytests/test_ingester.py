@@ -18,8 +18,6 @@ from sparkify_tools.ingest.landing_parquet import ParquetLanding
 from sparkify_tools.ingest.listing import RawDataError
 from sparkify_tools.ingest.text_repair import repair_columns, repair_double_utf8
 
-pytestmark = pytest.mark.duckdb
-
 TINY = {"days": 2, "events_per_day": 60, "songs": 20, "users": 10}
 
 

@@ -1,4 +1,4 @@
-"""Incremental builds follow ingestion batches, not event time (issue 12).
+"""Incremental builds follow ingestion batches, not event time.
 
 Raw files arrive out of order — 30 days late, re-sent under a new name, changed in place, rewritten
 as empty, forgotten and ingested again, deleted — and after each plain `dbt build` the marts, the
@@ -25,6 +25,8 @@ from pytests.mart_compare import (
 from pytests.oracle import expected_marts
 from pytests.out_of_order import Delivery, out_of_order_steps
 from pytests.raw_delivery import deliver, deliver_songs, empty_file_accounting, log_files
+
+pytestmark = pytest.mark.dbt
 
 # 32 days, so that the first day is 30 days older than the last two
 MONTH = {"days": 32, "events_per_day": 80, "songs": 120, "users": 25, "seed": 5}

@@ -1,4 +1,4 @@
-"""The listeners' level history (issue 23): `users_level_history` and `level_changes` equal plain Python
+"""The listeners' level history: `users_level_history` and `level_changes` equal plain Python
 over the raw events, and do not depend on how many builds ran: built one day at a time (in order, or
 with a day delivered late) they equal one build of every day.
 """
@@ -15,6 +15,8 @@ from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
 from pytests.mart_compare import duckdb_query
 from pytests.raw_delivery import deliver, deliver_songs, log_files
+
+pytestmark = pytest.mark.dbt
 
 HISTORY = (
     "select user_id, level, valid_from, valid_to, is_current from main.users_level_history "
@@ -40,7 +42,6 @@ def expected_history(raw: Path) -> dict[str, list[dict[str, Any]]]:
     return {"intervals": intervals, "changes": oracle.level_changes(intervals)}
 
 
-@pytest.mark.duckdb
 def test_level_history_equals_python_over_the_raw_events(built_duckdb: DbtProject) -> None:
     expected = expected_history(Path(built_duckdb.raw_data))
     assert expected["changes"], "the sample has no level change: the comparison would prove little"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from pytests.dbt_runner import DbtProject
 from pytests.mart_compare import diff_marts, query_duckdb, read_duckdb_marts
 from pytests.oracle import expected_marts
+
+pytestmark = pytest.mark.dbt
 
 
 def test_marts_equal_the_oracle(built_duckdb: DbtProject) -> None:

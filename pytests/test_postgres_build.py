@@ -1,9 +1,9 @@
-"""The project on a real PostgreSQL server (issue 4).
+"""The project on a real PostgreSQL server.
 
 Raw data goes in through `sparkify-ingest --postgres` (the landing tables), dbt builds models and
 tests in two increments,
 and the five marts must then hold exactly DuckDB's rows for the same generated data. Raw files
-delivered out of order (issue 12) leave the same warehouse as a full refresh.
+delivered out of order leave the same warehouse as a full refresh.
 """
 
 from __future__ import annotations

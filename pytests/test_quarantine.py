@@ -13,6 +13,8 @@ from pytests.dbt_runner import DbtProject
 from pytests.mart_compare import query_duckdb
 from pytests.raw_delivery import count_lines, log_files
 
+pytestmark = pytest.mark.dbt
+
 
 def good_event(template: dict, **changes: object) -> dict:
     event = dict(template)

@@ -1,4 +1,4 @@
-"""A raw file ingested once and gone from raw_data at a full refresh is reported (issue 14c).
+"""A raw file ingested once and gone from raw_data at a full refresh is reported.
 
 `raw_files_ingested` records every file ever ingested and survives `--full-refresh`;
 `raw_files_gone` lists the recorded files the base models no longer hold, and its warn-severity

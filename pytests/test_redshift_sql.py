@@ -1,4 +1,4 @@
-"""Redshift without a cluster (issues 4, 14 and 22).
+"""Redshift without a cluster.
 
 dbt-redshift runs for real against the recording stand-in for redshift_connector
 (pytests/redshift_recorder.py), over a landing that sparkify-ingest wrote (a local folder the

@@ -1,4 +1,4 @@
-"""Slim CI (issue 15, docs/slim_ci.md): a pull request builds only what it changed, on top of prod.
+"""Slim CI (docs/slim_ci.md): a pull request builds only what it changed, on top of prod.
 
 Production is built once and its manifest kept as the state. A change to one mart (songs) then
 selects, with `state:modified+`, exactly that mart and what depends on it; the CI build of that

@@ -16,8 +16,8 @@ DuckDB builds the same raw folder once, for the hostile files' outcome. On Spark
 from ingestion batches is a table rebuilt whole (docs/spark.md), so late and changed files end as a
 full refresh by construction; build 3 proves it, level history and ops models included.
 
-The same JVM then serves the marts' contracts (issue 15) and a raw file deleted and forgotten (issue
-14c), each with a project copy or a landing and schemas of its own: a JVM and its metastore cost tens
+The same JVM then serves the marts' contracts and a raw file deleted and forgotten, each with a
+project copy or a landing and schemas of its own: a JVM and its metastore cost tens
 of seconds to start, more than either check.
 """
 
@@ -411,7 +411,7 @@ def test_a_type_change_fails_with_the_contract_error(lake: Lake, tmp_path: Path)
 
 
 def test_a_deleted_raw_file_is_reported_then_forgotten(lake: Lake, tmp_path: Path) -> None:
-    """raw_files_gone on Spark (issue 14c), with a landing and schemas of its own. The ingester lands
+    """raw_files_gone on Spark, with a landing and schemas of its own. The ingester lands
     the deleted file as gone, the base models (rebuilt on every build) drop it, the record of
     ingested files (append-only on Spark: one row per file, never a second) keeps it, so
     raw_files_gone names it; forget_raw_file rewrites the record without it."""
