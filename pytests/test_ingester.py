@@ -31,10 +31,12 @@ def hostile(sample: Path) -> dict[str, Case]:
     return cases(sample)
 
 
-def ingest(raw: Path, landing: Path, messages: list[str] | None = None) -> BatchSummary:
+def ingest(
+    raw: Path | str, landing: Path, messages: list[str] | None = None, mode: str = "same"
+) -> BatchSummary:
     store = ParquetLanding(str(landing))
     try:
-        return Ingestion(str(raw), store, (messages if messages is not None else []).append).run()
+        return Ingestion(str(raw), store, (messages if messages is not None else []).append, mode=mode).run()
     finally:
         store.close()
 
@@ -154,6 +156,30 @@ def test_a_deleted_file_is_recorded_gone_once_and_read_again_when_back(sample: P
     assert ingest(raw, tmp_path / "landing").files_gone == 0
     shutil.move(kept, day)
     assert ingest(raw, tmp_path / "landing").files_ingested == 1
+
+
+def test_another_raw_data_stops_unless_added_or_replaced(sample: Path, tmp_path: Path) -> None:
+    first, second, landing = tmp_path / "first", tmp_path / "second", tmp_path / "landing"
+    shutil.copytree(sample, first)
+    shutil.copytree(sample, second)
+    dropped = sorted(second.glob("log_data/*/*/*.json"))[0]
+    dropped.unlink()
+    ingest(first, landing)
+    batches = len(landed(landing, "batches"))
+
+    assert ingest(f"{first}/./", landing).files_ingested == 0, "one folder, spelled another way"
+    with pytest.raises(RawDataError, match=f"raw_data is '{second}' but the warehouse holds '{first}'"):
+        ingest(second, landing)
+    assert len(landed(landing, "batches")) == batches + 1, "the stopped batch landed nothing"
+
+    ingest(second, landing, mode="replace")
+    left = dropped.relative_to(second).as_posix()
+    assert [row["status"] for row in landed(landing, "raw_files", f"source_file = '{left}'")] == [
+        "ingested",
+        "replaced",
+    ]
+    # back to the first folder, added: the replaced file is read again
+    assert ingest(first, landing, mode="add").files_ingested == 1
 
 
 def test_a_batch_cut_short_is_ignored_and_its_files_read_again(sample: Path, tmp_path: Path) -> None:

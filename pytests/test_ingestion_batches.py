@@ -150,7 +150,8 @@ def test_same_files_elsewhere_ingest_nothing(tmp_path: Path, raw: Path) -> None:
     moved = tmp_path / "moved" / "raw"
     moved.parent.mkdir()
     landing.rename(moved)
-    project.dbt("build", vars={"raw_data": f"{moved.parent}/./raw"})
+    # another folder than the warehouse holds: said to be an addition
+    project.dbt("build", vars={"raw_data": f"{moved.parent}/./raw", "add_raw_data": True})
     counts = duckdb_query(project.duckdb_path)(
         "select count(distinct ingested_at) as batches, count(distinct source_file) as files "
         "from main_staging.base_sparkify__log_lines"
@@ -167,6 +168,6 @@ def test_new_user_flow_with_two_data_sets(tmp_path: Path) -> None:
     project = DbtProject(work_dir=tmp_path / "work", raw_data=first)
     project.dbt("build")
     # the folder is added: same paths with other content replace, new paths add; no test fails
-    project.dbt("build", vars={"raw_data": str(second)})
+    project.dbt("build", vars={"raw_data": str(second), "add_raw_data": True})
     project.dbt("build", "--full-refresh", vars={"raw_data": str(second)})
     assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(second)) == []

@@ -412,22 +412,22 @@ def test_new_batches_are_those_the_loaded_batches_table_lacks(copy_path: Redshif
 
 def test_forget_raw_file_deletes_in_one_transaction_and_commits(copy_path: RedshiftRecorder) -> None:
     """Issue 14a: forget_raw_file used to delete with run_query (outside a transaction: each
-    DELETE committed alone) and then failed in adapter.commit(). Now every DELETE runs in one
+    DELETE committed alone) and then failed in adapter.commit(). Now every DELETE and UPDATE runs in one
     transaction (begun by forget_raw_file's statement, or already by dbt's catalog queries before
     it on the same connection), which the COMMIT right after the last one ends."""
     path = forgotten_file(Path(copy_path.state["s3"][S3_LANDING]))
     records = [record for record in copy_path.records("forget") if "sql" in record]
     keywords = [body(record["sql"]).lower().rstrip(";") for record in records]
-    deletes = [i for i, keyword in enumerate(keywords) if keyword.startswith("delete from")]
-    assert deletes
-    first, last = deletes[0], deletes[-1]
+    changes = [i for i, keyword in enumerate(keywords) if keyword.startswith(("delete from", "update "))]
+    assert changes
+    first, last = changes[0], changes[-1]
     begun = max(i for i in range(first) if keywords[i] == "begin")
     assert keywords[last + 1] == "commit"
     assert not [k for k in keywords[begun + 1 : last + 1] if re.match(r"(begin|commit|end|rollback)\b", k)]
     assert all(record["in_transaction"] for record in records[begun + 1 : last + 2])
     assert len({record["connection"] for record in records[begun : last + 2]}) == 1
 
-    statements = [body(records[i]["sql"]).rstrip(";") for i in deletes]
+    statements = [body(records[i]["sql"]).rstrip(";") for i in changes]
     targets = [parse(sql).this for sql in statements]
     names = [table_name(t) for t in targets]
     # the file's rows leave the base models and the record of ingested files (by the path below
@@ -435,10 +435,16 @@ def test_forget_raw_file_deletes_in_one_transaction_and_commits(copy_path: Redsh
     for base in (LOG_LINES, SONG_FILES, RAW_FILES_INGESTED):
         (by_file,) = [sql for sql, name in zip(statements, names, strict=True) if name == base]
         assert by_file.endswith(f"where source_file like '{path}'"), by_file
-    # ... every model built from ingestion batches is emptied ...
-    emptied = {name for sql, name in zip(statements, names, strict=True) if " where " not in sql}
-    assert {f"dev.sparkify.{mart}" for mart in MART_KEYS} <= emptied
-    assert "dev.sparkify_intermediate.int_log_events__deduplicated" in emptied
+    # ... every model built from ingestion batches keeps its rows, marked for the next build to
+    # recompute (its watermark set to the start of time) ...
+    marked = {
+        name
+        for sql, name in zip(statements, names, strict=True)
+        if sql.lower().startswith("update ") and "set ingested_at = cast('1900-01-01'" in sql.lower()
+    }
+    assert {f"dev.sparkify.{mart}" for mart in MART_KEYS} <= marked
+    assert "dev.sparkify_intermediate.int_log_events__deduplicated" in marked
+    assert not [sql for sql in statements if sql.lower().startswith("delete") and " where " not in sql]
     # ... and the landing keeps it: the next build takes it from there again (the COPY path once
     # deleted it from its raw tables, so that the next load copied the file again)
     assert not [name for name in names if ".sparkify_landing." in f".{name}"]

@@ -37,6 +37,8 @@
     The same when a base model it is built from holds no row as old as this model's watermark: the
     base model was rebuilt (a --full-refresh killed before it reached this model, or one run with
     --select on the base models), so rows of files gone since may still be here.
+    The same when the model's watermark is the start of time: forget_raw_file set it there to have
+    this build recompute the model (on an empty model the delete is a no-op).
     Known cost: the watermark is the newest batch among the model's rows, so when the replaced
     file's new content gives this model no row at all, the reset repeats on each build until a
     batch that does arrives (correct, but a full recompute each time).
@@ -91,4 +93,5 @@
         come from rows that may be gone (a file deleted from raw_data) #}
     or (select min(rebuilt.ingested_at) from {{ relation }} as rebuilt) > {{ sparkify.ingestion_watermark() }}
     {%- endfor %}
+    or {{ sparkify.ingestion_watermark() }} <= cast('1900-01-01' as {{ dbt.type_timestamp() }})
 {% endmacro %}

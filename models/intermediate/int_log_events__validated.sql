@@ -3,6 +3,14 @@
     the first reason that applies, in the order below, is the one given. Nothing is dropped here.
 #}
 
+{#- `dbt run` does not load seeds: on a new warehouse say what to run instead of a catalog error #}
+{%- if execute and flags.WHICH == 'run' and model.resource_type == 'model'
+    and load_relation(ref('page_categories')) is none %}
+    {{ exceptions.raise_compiler_error(
+        "seed page_categories is not loaded in this warehouse: run `dbt build` (seeds, models and "
+        ~ "tests), or `dbt seed` once before `dbt run`") }}
+{%- endif %}
+
 with
 
 log_events as (

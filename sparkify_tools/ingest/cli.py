@@ -5,6 +5,7 @@ runs this first:
     sparkify-ingest --raw-data data/raw --landing data/landing        # parquet: Spark, Redshift
     sparkify-ingest --raw-data data/raw --postgres                    # PostgreSQL (PG* variables)
     sparkify-ingest --spark --raw-data s3://… --landing s3://…        # read by Spark tasks (a cluster)
+A --raw-data other than the folder the landing holds stops, unless --add or --replace says which.
 """
 
 from __future__ import annotations
@@ -46,6 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the files in Spark tasks (sparkify_tools/ingest/spark_job.py; parquet landing only); "
         "Spark's master and settings as pyspark takes them (spark-submit, PYSPARK_SUBMIT_ARGS)",
     )
+    switch = parser.add_mutually_exclusive_group()
+    switch.add_argument(
+        "--add",
+        action="store_const",
+        const="add",
+        dest="mode",
+        help="--raw-data is not the folder the landing holds: add its files (same paths replace)",
+    )
+    switch.add_argument(
+        "--replace",
+        action="store_const",
+        const="replace",
+        dest="mode",
+        help="--raw-data is not the folder the landing holds: replace that folder's files with its files "
+        "(then dbt build --full-refresh)",
+    )
+    parser.set_defaults(mode="same")
     return parser
 
 
@@ -77,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                 from sparkify_tools.ingest.spark_job import SparkIngestion
 
                 ingestion_class = SparkIngestion
-            summary = ingestion_class(args.raw_data, landing, lambda m: print(m, flush=True), s3_client).run()
+            summary = ingestion_class(
+                args.raw_data, landing, lambda m: print(m, flush=True), s3_client, mode=args.mode
+            ).run()
         finally:
             landing.close()
     except RawDataError as error:

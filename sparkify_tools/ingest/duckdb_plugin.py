@@ -6,7 +6,7 @@ Enable it in the duckdb output of profiles.yml::
       - module: sparkify_tools.ingest.duckdb_plugin
         alias: sparkify_ingest
 
-It registers sparkify_ingest(raw_data, landing), which the on-run-start hook ingest_raw_data calls
+It registers sparkify_ingest(raw_data, landing, mode), which the on-run-start hook ingest_raw_data calls
 on `dbt run` and `dbt build`: the same ingester `sparkify-ingest` runs for every other engine.
 """
 
@@ -25,12 +25,13 @@ from sparkify_tools.ingest.s3_access import s3_client
 INGEST_FUNCTION = "sparkify_ingest"
 
 
-def ingest(raw_data: str, landing: str) -> str:
-    """Ingest one batch; the summary line, or an error naming raw_data and what to do."""
+def ingest(raw_data: str, landing: str, mode: str) -> str:
+    """Ingest one batch (mode: same, add or replace, as Ingestion takes it); the summary line, or an
+    error naming raw_data and what to do."""
     needs_s3 = raw_data.startswith("s3://") or landing.startswith("s3://")
     store = ParquetLanding(landing, s3_client() if needs_s3 else None)
     try:
-        summary = Ingestion(raw_data, store, _progress, s3_client).run()
+        summary = Ingestion(raw_data, store, _progress, s3_client, mode).run()
     except RawDataError as error:
         raise ValueError(f"sparkify-ingest: {error} (var raw_data = '{raw_data}')") from None
     finally:
@@ -47,7 +48,7 @@ class Plugin(BasePlugin):
         conn.create_function(
             INGEST_FUNCTION,
             ingest,
-            [duckdb.sqltype("VARCHAR"), duckdb.sqltype("VARCHAR")],
+            [duckdb.sqltype("VARCHAR")] * 3,
             duckdb.sqltype("VARCHAR"),
             side_effects=True,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import posixpath
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,13 +20,19 @@ import pyarrow as pa
 from sparkify_tools.ingest.file_names import SOURCE_UNITS
 from sparkify_tools.ingest.judge import judge_records
 from sparkify_tools.ingest.landing_schema import RECORD_TABLES, REPAIRED_KEYS, SCHEMAS
-from sparkify_tools.ingest.listing import ListedFile, is_s3, list_raw_data, split_s3_url
+from sparkify_tools.ingest.listing import ListedFile, RawDataError, is_s3, list_raw_data, split_s3_url
 from sparkify_tools.ingest.raw_lines import decode_raw_file, split_raw_log_file, within_text_limit
 from sparkify_tools.ingest.text_repair import repair_columns
 
 # raw bytes judged at once: bounds memory whatever the size of the batch
 CHUNK_BYTES = 64 << 20
 PROGRESS_SECONDS = 2.0
+# what a batch does when raw_data is not the folder the landing's latest batch listed: stop, add the
+# new folder's files, or replace the earlier folder's files with them
+MODES = ("same", "add", "replace")
+# a file's latest word that takes it out of the warehouse: gone from raw_data, or left behind when
+# raw_data was replaced by another folder (not a loss: raw_files_gone does not report it)
+RETIRED = ("gone", "replaced")
 RECORD_COLUMNS = ["source_file", "file_size", "file_modified_at", "line_number", "raw_text", "decoding_error"]
 
 
@@ -50,7 +57,7 @@ class BatchSummary:
 
 @dataclass(frozen=True)
 class KnownFile:
-    status: str  # ingested | gone | unchanged (ingested before, its change signal moved)
+    status: str  # ingested | gone | replaced | unchanged (ingested before, its change signal moved)
     size: int
     modified_ns: int
     change_signal: str
@@ -61,6 +68,23 @@ class KnownFile:
 class Plan:
     read: list[tuple[ListedFile, KnownFile | None]] = field(default_factory=list)
     gone: list[tuple[str, str]] = field(default_factory=list)
+
+
+def normalised_raw_data(raw_data: str) -> str:
+    """One spelling per location: a/./b and a/b/ are a/b (the scheme of an s3:// URL kept)."""
+    scheme, separator, path = raw_data.partition("://")
+    if not separator:
+        return posixpath.normpath(raw_data) if raw_data else raw_data
+    return f"{scheme}://{posixpath.normpath(path) if path.strip('/') else path.strip('/')}"
+
+
+def switch_message(raw_data: str, held: str) -> str:
+    return (
+        f"raw_data is '{raw_data}' but the warehouse holds '{held}' (the landing's latest batch); "
+        "nothing was changed. To replace it: dbt build --full-refresh (sparkify-ingest --replace, then "
+        "dbt build --full-refresh). To add the new folder's files to it: dbt build --vars "
+        "'{add_raw_data: true}' (sparkify-ingest --add). Or set raw_data back in vars.yml."
+    )
 
 
 def new_batch_id(now: dt.datetime) -> str:
@@ -80,11 +104,11 @@ def plan_batch(files: list[ListedFile], known: dict[tuple[str, str], KnownFile])
         present.add(key)
         before = known.get(key)
         changed = before is None or (before.size, before.modified_ns) != (listed.size, listed.modified_ns)
-        if changed or before.status == "gone":
+        if changed or before.status in RETIRED:
             plan.read.append((listed, None))
         elif before.change_signal != listed.change_signal:
             plan.read.append((listed, before))
-    plan.gone = sorted(key for key, k in known.items() if k.status != "gone" and key not in present)
+    plan.gone = sorted(key for key, k in known.items() if k.status not in RETIRED and key not in present)
     return plan
 
 
@@ -103,8 +127,12 @@ class Ingestion:
         landing,
         progress: Callable[[str], None] = print,
         s3_client_factory: Callable[[], object] | None = None,
+        mode: str = "same",
     ) -> None:
-        self.raw_data = raw_data.rstrip("/") if raw_data != "/" else raw_data
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.raw_data = normalised_raw_data(raw_data)
+        self.mode = mode
         self.landing = landing
         self.progress = progress
         self._s3 = s3_client_factory() if is_s3(raw_data) and s3_client_factory else None
@@ -134,11 +162,24 @@ class Ingestion:
             with ThreadPoolExecutor(max_workers=16) as pool:
                 yield from pool.map(fetch, files)
 
+    def _switched_from(self) -> str | None:
+        """The folder the warehouse holds when this batch lists another one (None: the same, or a
+        new landing); stops in mode 'same', before anything is listed or written."""
+        held = self.landing.latest_raw_data()
+        if held is None or normalised_raw_data(held) == self.raw_data:
+            return None
+        if self.mode == "same":
+            raise RawDataError(switch_message(self.raw_data, normalised_raw_data(held)))
+        return held
+
     def run(self) -> BatchSummary:
         started = time.monotonic()
+        switched_from = self._switched_from()
         listing = list_raw_data(self.raw_data, self._s3)
         known = {(row[0], row[1]): KnownFile(*row[2:]) for row in self.landing.read_state()}
         plan = plan_batch(listing.files, known)
+        # replacing the folder: what only the earlier one held leaves without being a loss
+        lost_status = "replaced" if switched_from is not None and self.mode == "replace" else "gone"
         self.summary.files_listed = len(listing.files)
         for listed in listing.files:
             if listed.not_read is not None:
@@ -150,7 +191,7 @@ class Ingestion:
                 todo = [item for item in plan.read if item[0].source_table == table]
                 self._land_table(con, table, todo)
         for table, source_file in plan.gone:
-            self._raw_file_row(table, source_file, None, "gone", None, None)
+            self._raw_file_row(table, source_file, None, lost_status, None, None)
             self.summary.files_gone += 1
         self.summary.files_not_read = len(self._not_read)
         self.summary.seconds = time.monotonic() - started

@@ -77,6 +77,16 @@ class ParquetLanding:
             sql = STATE_SQL.format(raw_files=_path_list(raw_files), batches=_path_list(batches))
             return con.execute(sql).fetchall()
 
+    def latest_raw_data(self) -> str | None:
+        """The raw_data the latest committed batch listed: the folder the warehouse holds."""
+        batches = self._files("batches")
+        if not batches:
+            return None
+        with duckdb.connect() as con:
+            latest = f"from read_parquet({_path_list(batches)}) order by landing_batch_id desc limit 1"
+            row = con.execute(f"select raw_data {latest}").fetchone()
+        return row[0] if row else None
+
     # -- one batch -------------------------------------------------------------------------------
 
     def write(self, table: str, rows: pa.Table) -> None:

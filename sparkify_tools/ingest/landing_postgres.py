@@ -107,6 +107,18 @@ class PostgresLanding:
             )
             return cursor.fetchall()
 
+    def latest_raw_data(self) -> str | None:
+        """The raw_data the latest committed batch listed: the folder the warehouse holds."""
+        with self.connection, self.connection.cursor() as cursor:
+            self._ensure_tables(cursor)
+            cursor.execute(
+                sql.SQL("select raw_data from {} order by landing_batch_id desc limit 1").format(
+                    sql.Identifier(self.schema, "batches")
+                )
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+
     def write(self, table: str, rows: pa.Table) -> None:
         if self._cursor is None:
             self._cursor = self.connection.cursor()

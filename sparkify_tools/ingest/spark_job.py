@@ -98,8 +98,9 @@ class SparkIngestion(Ingestion):
         progress: Callable[[str], None] = print,
         s3_client_factory: Callable[[], object] | None = None,
         spark=None,
+        mode: str = "same",
     ) -> None:
-        super().__init__(raw_data, landing, progress, s3_client_factory)
+        super().__init__(raw_data, landing, progress, s3_client_factory, mode)
         if spark is None:
             from pyspark.sql import SparkSession
 

@@ -1,9 +1,9 @@
 {#
     Every raw file recorded as ingested (raw_files_ingested) that the base models no longer hold:
     it was deleted from raw_data, or raw_data now points elsewhere, and a --full-refresh rebuilt the
-    base models without it, so its rows (its plays, for a log file) left the warehouse. A warning
-    test (in the yml) makes `dbt build` say so while this is not empty. Intended? Then
-    forget_raw_file removes the file from the record. Not intended? Put the file back and build.
+    base models without it, so its rows (its plays, for a log file) left the warehouse. Its warning
+    test (in the yml) names the remedy. The files of a raw_data folder replaced by another are
+    not here: raw_files_ingested drops them from its record.
 #}
 
 with

@@ -4,6 +4,11 @@
         full_refresh=false,
         unique_key='source_file',
         incremental_strategy=sparkify.replace_by_key_where_possible(),
+        pre_hook="{% if is_incremental() and target.type != 'spark' %}
+            delete from {{ this }} where source_file in (
+                select source_file from {{ ref('base_sparkify__landed_files') }} where status = 'replaced'
+            )
+        {% endif %}",
     )
 }}
 
@@ -12,10 +17,14 @@
     and last ingested and its size and modification time then. It is never rebuilt, not even by
     --full-refresh (full_refresh=false), so that raw_files_gone can name a file that was ingested
     once and is no longer in raw_data. forget_raw_file removes a file from it: an intended removal
-    is not reported. Where tables can only be appended to (Spark), a file is recorded once, at its
+    is not reported. So does the pre-hook for the files of a raw_data folder another one replaced
+    (a --full-refresh with a new raw_data), so that switching folders leaves the record a fresh
+    warehouse over the new folder would have (Spark, append-only, keeps them). Where tables can only be appended to (Spark), a file is recorded once, at its
     first ingestion, and its row is not updated when it is read again.
     Keyed by source_file alone: a path below raw_data starts with its source's folder.
 #}
+
+-- depends_on: {{ ref('base_sparkify__landed_files') }}
 
 with
 

@@ -24,7 +24,7 @@ landed_lines as (
 landed_files as (
 
     select * from {{ ref('base_sparkify__landed_files') }}
-    where source_table = 'log_data'
+    where source_table = 'log_data' and status = 'ingested'
 
 ),
 

@@ -22,7 +22,7 @@ landed_records as (
 landed_files as (
 
     select * from {{ ref('base_sparkify__landed_files') }}
-    where source_table = 'song_data'
+    where source_table = 'song_data' and status = 'ingested'
 
 ),
 
