@@ -1,8 +1,9 @@
 {#
     One row per day: MetricFlow joins to it for cumulative metrics (monthly active users) and to fill
-    days without plays. 10,000 days (over 27 years) from the `service_launched_on` var: staging
-    quarantines earlier events, so every metric's days are covered. Plain cross joins instead of a
-    series function, so that it builds the same on every engine.
+    days without plays. From the `service_launched_on` var (staging quarantines earlier events) to
+    the day of the newest play, so that no metric runs past the data (a cumulative one would fill
+    the days after it); at most 10,000 days. Plain cross joins instead of a series function, so that
+    it builds the same on every engine.
 #}
 
 {%- set spine_start = var('service_launched_on') | string -%}
@@ -13,6 +14,19 @@
 {%- endif %}
 
 with
+
+songplays as (
+
+    select * from {{ ref('songplays') }}
+
+),
+
+data_end as (
+
+    select cast(max(start_time) as date) as last_day
+    from songplays
+
+),
 
 digits as (
 
@@ -52,7 +66,7 @@ day_offsets as (
 
 ),
 
-final as (
+spine as (
 
     select
         cast(
@@ -64,6 +78,15 @@ final as (
             as date
         ) as date_day
     from day_offsets
+
+),
+
+final as (
+
+    select spine.date_day
+    from spine
+    cross join data_end
+    where spine.date_day <= coalesce(data_end.last_day, cast('{{ spine_start }}' as date))
 
 )
 
