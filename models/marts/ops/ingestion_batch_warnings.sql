@@ -60,8 +60,8 @@ earlier_batches as (
     inner join numbered as earlier
         on
             judged.source_table = earlier.source_table
-            and earlier.batch_number < judged.batch_number
-            and earlier.batch_number >= judged.batch_number - {{ var('anomaly_trailing_batches') | int }}
+            and judged.batch_number > earlier.batch_number
+            and judged.batch_number - {{ var("anomaly_trailing_batches") | int }} <= earlier.batch_number
 
 ),
 
@@ -111,7 +111,7 @@ low_plays as (
         source_table,
         landed_at,
         batch_number = batch_count as is_latest_batch,
-        'plays_below_trailing_median' as rule,
+        'plays_below_trailing_median' as rule_name,
         1.0 * song_plays as observed,
         {{ var('anomaly_min_plays_share') }} * median_song_plays as threshold
     from judged
@@ -129,7 +129,7 @@ high_quarantine as (
         source_table,
         landed_at,
         batch_number = batch_count as is_latest_batch,
-        'quarantine_share_above_bound' as rule,
+        'quarantine_share_above_bound' as rule_name,
         quarantine_share as observed,
         {{ var('anomaly_max_quarantine_share') }} as threshold
     from judged
@@ -144,7 +144,7 @@ low_match_rate as (
         source_table,
         landed_at,
         batch_number = batch_count as is_latest_batch,
-        'match_rate_below_trailing_median' as rule,
+        'match_rate_below_trailing_median' as rule_name,
         match_rate as observed,
         {{ var('anomaly_min_match_rate_share') }} * median_match_rate as threshold
     from judged
@@ -171,15 +171,16 @@ overdue as (
         judged.source_table,
         judged.landed_at,
         true as is_latest_batch,
-        'no_batch_for_too_long' as rule,
-        {{ dbt.datediff('judged.landed_at', 'build_time.started_at', 'minute') }} / 60.0 as observed,
+        'no_batch_for_too_long' as rule_name,
+        {{ dbt.datediff('judged.landed_at', 'build_time.started_at', 'minute') }} / 60.0  -- noqa: LT05
+            as observed,
         {{ var('anomaly_max_hours_without_batch') }} as threshold
     from judged
     cross join build_time
     where
         judged.source_table = 'log_data'
         and judged.batch_number = judged.batch_count
-        and {{ dbt.datediff('judged.landed_at', 'build_time.started_at', 'minute') }} / 60.0
+        and {{ dbt.datediff('judged.landed_at', 'build_time.started_at', 'minute') }} / 60.0  -- noqa: LT05
         > {{ var('anomaly_max_hours_without_batch') }}
 
 ),
@@ -203,7 +204,7 @@ final as (
         source_table,
         landed_at,
         is_latest_batch,
-        rule,
+        rule_name,
         cast(observed as {{ dbt.type_float() }}) as observed,
         cast(threshold as {{ dbt.type_float() }}) as threshold
     from unioned

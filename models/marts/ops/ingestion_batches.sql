@@ -224,7 +224,7 @@ file_figures as (
         coalesce(log_file_matches.plays_matched, 0) as plays_matched,
         log_file_events.earliest_event_at,
         log_file_events.latest_event_at,
-        {{ dbt.datediff('log_file_events.latest_event_at', 'new_files.landed_at', 'minute') }} / 60.0
+        {{ dbt.datediff('log_file_events.latest_event_at', 'new_files.landed_at', 'minute') }} / 60.0  -- noqa: LT05
             as lateness_hours
     from new_files
     left join log_line_accounting
@@ -336,7 +336,7 @@ final as (
         end as match_rate,
         batch_figures.earliest_event_at,
         batch_figures.latest_event_at,
-        {{ dbt.datediff('batch_figures.latest_event_at', 'batch_figures.landed_at', 'minute') }} / 60.0
+        {{ dbt.datediff('batch_figures.latest_event_at', 'batch_figures.landed_at', 'minute') }} / 60.0  -- noqa: LT05
             as lateness_hours,
         batch_figures.max_file_lateness_hours,
         batch_figures.avg_file_lateness_hours,
