@@ -119,7 +119,8 @@ def test_a_garbage_day_warns_stores_its_failure_and_shows_in_the_report(
     garbage = Path(project.raw_data) / "log_data" / "2018" / "11" / "garbage-events.json"
     garbage.write_text("".join(f"not json {n}\n" for n in range(50)))
     # a threshold below zero: the newest batch is always "too long ago", so that rule fires too
-    result = project.dbt("build", vars={"anomaly_max_hours_without_batch": -1})
+    # (the unit tests expect the default thresholds: they ran in the builds before)
+    result = project.dbt("build", "--exclude", "test_type:unit", vars={"anomaly_max_hours_without_batch": -1})
     assert outcome(result, "newest_batch_quarantine_share_within_bound") == "WARN"
     assert outcome(result, "a_log_batch_landed_recently") == "WARN"
     assert outcome(result, "newest_log_batch_has_plays_above_share_of_trailing_median") == "WARN"
