@@ -193,7 +193,7 @@ td, th {{ border: 1px solid #ccc; padding: 2px 6px; font-size: 13px; text-align:
 </head>
 <body>
 <h1>Sparkify ingestion report</h1>
-<p id="summary">{len(data.batches)} log batches; generated {generated_at:%Y-%m-%d %H:%M} UTC.</p>
+<p id="summary">Log batches: {len(data.batches)}; generated {generated_at:%Y-%m-%d %H:%M} UTC.</p>
 <h2>Per batch</h2>
 {"".join(plots)}
 <h2>Anomaly warnings</h2>
