@@ -75,7 +75,7 @@ trailing_medians as (
         avg(
             case
                 when 2 * plays_rank >= trailing_count and 2 * plays_rank <= trailing_count + 2
-                    then song_plays
+                    then 1.0 * song_plays
             end
         ) as median_song_plays,
         avg(
