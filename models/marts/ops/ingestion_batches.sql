@@ -111,7 +111,8 @@ held_files as (
 
 ),
 
--- batches recorded by an earlier build are history: only newer ones are added
+-- batches recorded by an earlier build are history: only newer ones are added (the per-file
+-- figures below are computed for these files only)
 new_files as (
 
     select held_files.*
@@ -131,7 +132,9 @@ log_file_events as (
         min(event_at) as earliest_event_at,
         max(event_at) as latest_event_at
     from log_events
-    where rejection_reason is null
+    where
+        rejection_reason is null
+        and source_file in (select new_files.source_file from new_files)
     group by source_file
 
 ),
@@ -144,7 +147,9 @@ log_file_matches as (
     from matched_plays
     inner join kept_events
         on matched_plays.event_key = kept_events.event_key
-    where matched_plays.song_id is not null
+    where
+        matched_plays.song_id is not null
+        and kept_events.source_file in (select new_files.source_file from new_files)
     group by kept_events.source_file
 
 ),
@@ -156,6 +161,7 @@ song_file_accounting as (
         source_file,
         count(*) as lines_read
     from song_records
+    where source_file in (select new_files.source_file from new_files)
     group by source_file
 
 ),
@@ -197,6 +203,7 @@ file_quarantine as (
         sum(case when rejection_reason like 'conflicting duplicate%' then 1 else 0 end)
             as quarantined_conflicting_duplicate
     from quarantined_records
+    where source_file in (select new_files.source_file from new_files)
     group by source_file
 
 ),
