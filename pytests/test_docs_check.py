@@ -174,6 +174,13 @@ def test_catalog_columns_missing_from_the_yml_are_reported() -> None:
     ]
 
 
+def test_stored_test_failures_in_the_catalog_are_not_columns_to_document() -> None:
+    nodes = keyed_model("users")
+    unique_test = nodes[1]
+    catalog = {"nodes": {unique_test["unique_id"]: {"columns": {"unique_field": {}, "n_records": {}}}}}
+    assert docs_check.check(manifest(*nodes), {**catalog, "sources": {}}) == []
+
+
 def test_cli_exit_codes_and_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps(manifest(*keyed_model("users"))))
