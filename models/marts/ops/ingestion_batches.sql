@@ -17,51 +17,9 @@
 
 with
 
-log_lines as (
+file_figures as (
 
-    select * from {{ ref('base_sparkify__log_lines') }}
-
-),
-
-song_files as (
-
-    select * from {{ ref('base_sparkify__song_files') }}
-
-),
-
-log_line_accounting as (
-
-    select * from {{ ref('log_line_accounting') }}
-
-),
-
-log_events as (
-
-    select * from {{ ref('int_log_events__validated') }}
-
-),
-
-kept_events as (
-
-    select * from {{ ref('int_log_events__deduplicated') }}
-
-),
-
-matched_plays as (
-
-    select * from {{ ref('int_songplays__matched_to_songs') }}
-
-),
-
-song_records as (
-
-    select * from {{ ref('int_song_records__validated') }}
-
-),
-
-quarantined_records as (
-
-    select * from {{ ref('quarantined_records') }}
+    select * from {{ ref('ingestion_file_figures') }}
 
 ),
 
@@ -83,171 +41,16 @@ landing_files_not_read as (
 
 ),
 
--- the files the base models hold, one row each with the batch that landed them and the dbt build
--- that took them (every row of a file shares both)
-held_files as (
+-- batches recorded by an earlier build are history: only newer ones are added
+new_file_figures as (
 
-    select distinct
-        'log_data' as source_table,
-        source_file,
-        file_size,
-        landing_batch_id,
-        landed_at,
-        ingestion_batch_id,
-        ingested_at
-    from log_lines
-
-    union all
-
-    select distinct
-        'song_data' as source_table,
-        source_file,
-        file_size,
-        landing_batch_id,
-        landed_at,
-        ingestion_batch_id,
-        ingested_at
-    from song_files
-
-),
-
--- batches recorded by an earlier build are history: only newer ones are added (the per-file
--- figures below are computed for these files only)
-new_files as (
-
-    select held_files.*
-    from held_files
+    select file_figures.*
+    from file_figures
     {% if is_incremental() %}
-    where held_files.landing_batch_id not in (
+    where file_figures.landing_batch_id not in (
         select recorded.landing_batch_id from {{ this }} as recorded
     )
     {% endif %}
-
-),
-
-log_file_events as (
-
-    select
-        source_file,
-        min(event_at) as earliest_event_at,
-        max(event_at) as latest_event_at
-    from log_events
-    where
-        rejection_reason is null
-        and source_file in (select new_files.source_file from new_files)
-    group by source_file
-
-),
-
-log_file_matches as (
-
-    select
-        kept_events.source_file,
-        count(*) as plays_matched
-    from matched_plays
-    inner join kept_events
-        on matched_plays.event_key = kept_events.event_key
-    where
-        matched_plays.song_id is not null
-        and kept_events.source_file in (select new_files.source_file from new_files)
-    group by kept_events.source_file
-
-),
-
--- song files: one record each, so a file is read once and is either a song or quarantined
-song_file_accounting as (
-
-    select
-        source_file,
-        count(*) as lines_read
-    from song_records
-    where source_file in (select new_files.source_file from new_files)
-    group by source_file
-
-),
-
--- reasons grouped into families an operator acts on: the record is not usable data at all, a
--- required field is missing, a value has the wrong type or is unknown, the time cannot be true, or
--- two different plays share one key
-file_quarantine as (
-
-    select
-        source_file,
-        count(*) as quarantined,
-        sum(
-            case
-                when
-                    rejection_reason like 'not readable%'
-                    or rejection_reason in ('empty line', 'empty file')
-                    or rejection_reason like 'malformed JSON%'
-                    or rejection_reason like 'a JSON key%'
-                    or rejection_reason like 'not a single value%'
-                    or rejection_reason like 'a number beyond%'
-                    then 1
-                else 0
-            end
-        ) as quarantined_malformed,
-        sum(
-            case
-                when rejection_reason like 'missing required field%' or rejection_reason like '%without song%'
-                    then 1
-                else 0
-            end
-        ) as quarantined_missing_field,
-        sum(
-            case
-                when rejection_reason like 'ts before%' or rejection_reason = 'ts in the future' then 1
-                else 0
-            end
-        ) as quarantined_impossible_time,
-        sum(case when rejection_reason like 'conflicting duplicate%' then 1 else 0 end)
-            as quarantined_conflicting_duplicate
-    from quarantined_records
-    where source_file in (select new_files.source_file from new_files)
-    group by source_file
-
-),
-
-file_figures as (
-
-    select
-        new_files.source_table,
-        new_files.source_file,
-        new_files.file_size,
-        new_files.landing_batch_id,
-        new_files.landed_at,
-        new_files.ingestion_batch_id,
-        new_files.ingested_at,
-        coalesce(log_line_accounting.lines_read, song_file_accounting.lines_read, 0) as lines_read,
-        coalesce(log_line_accounting.song_plays, 0) as song_plays,
-        coalesce(log_line_accounting.other_events, 0) as other_events,
-        coalesce(log_line_accounting.duplicates, 0) as duplicates,
-        coalesce(file_quarantine.quarantined, 0) as quarantined,
-        coalesce(file_quarantine.quarantined_malformed, 0) as quarantined_malformed,
-        coalesce(file_quarantine.quarantined_missing_field, 0) as quarantined_missing_field,
-        coalesce(file_quarantine.quarantined_impossible_time, 0) as quarantined_impossible_time,
-        coalesce(file_quarantine.quarantined_conflicting_duplicate, 0)
-            as quarantined_conflicting_duplicate,
-        coalesce(log_file_matches.plays_matched, 0) as plays_matched,
-        log_file_events.earliest_event_at,
-        log_file_events.latest_event_at,
-        {{ dbt.datediff('log_file_events.latest_event_at', 'new_files.landed_at', 'minute') }} / 60.0  -- noqa: LT05
-            as lateness_hours
-    from new_files
-    left join log_line_accounting
-        on
-            new_files.source_table = 'log_data'
-            and new_files.source_file = log_line_accounting.source_file
-    left join song_file_accounting
-        on
-            new_files.source_table = 'song_data'
-            and new_files.source_file = song_file_accounting.source_file
-    left join file_quarantine
-        on new_files.source_file = file_quarantine.source_file
-    left join log_file_matches
-        on new_files.source_file = log_file_matches.source_file
-    left join log_file_events
-        on new_files.source_file = log_file_events.source_file
 
 ),
 
@@ -275,7 +78,7 @@ batch_figures as (
         avg(lateness_hours) as avg_file_lateness_hours,
         max(ingestion_batch_id) as ingestion_batch_id,
         max(ingested_at) as ingested_at
-    from file_figures
+    from new_file_figures
     group by landing_batch_id, source_table
 
 ),
