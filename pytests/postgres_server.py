@@ -33,7 +33,7 @@ class PostgresServer:
     base_dir: Path
 
     def env(self) -> dict[str, str]:
-        """libpq's variables: the dbt postgres target and sparkify-load-postgres both read them."""
+        """libpq's variables: the dbt postgres target and sparkify-ingest --postgres both read them."""
         return {
             "PGHOST": self.host,
             "PGPORT": str(self.port),

@@ -21,6 +21,9 @@ from pytests.dbt_runner import DbtProject, DbtResult
 from pytests.raw_delivery import deliver, deliver_songs, log_files
 from sparkify_tools import report
 
+# builds on DuckDB, one per generated day
+pytestmark = pytest.mark.dbt
+
 DAYS = 6
 OUTCOMES = ("lines_read", "song_plays", "other_events", "duplicates", "quarantined")
 RULE_TESTS = (

@@ -30,7 +30,7 @@
 {% endmacro %}
 
 {#
-    Postgres has no try_cast, and raw keys reach staging as text (sparkify-load-postgres): an integer
+    Postgres has no try_cast, and raw keys reach staging as text (the landing): an integer
     of the right shape beyond bigint's range would stop the build. It is null here, as DuckDB's
     try_cast makes it; the nested CASEs make sure the casts run only where their guard holds.
 #}
