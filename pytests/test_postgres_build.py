@@ -161,18 +161,20 @@ def test_ingester_bad_input_is_named_without_a_traceback(
     postgres_server: PostgresServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    missing = run_ingest(postgres_server, "--raw-data", str(tmp_path / "nowhere"))
+    # a landing of its own: the module's landing holds another raw_data, which would stop these first
+    landing = ("--landing-schema", "bad_input_landing")
+    missing = run_ingest(postgres_server, "--raw-data", str(tmp_path / "nowhere"), *landing)
     assert missing.returncode == 2
     assert str(tmp_path / "nowhere") in missing.stderr
 
     (tmp_path / "empty").mkdir()
-    empty = run_ingest(postgres_server, "--raw-data", str(tmp_path / "empty"))
+    empty = run_ingest(postgres_server, "--raw-data", str(tmp_path / "empty"), *landing)
     assert empty.returncode == 2
     assert f"no raw files under {tmp_path / 'empty'}" in empty.stderr
 
     write_bad_raw(tmp_path / "raw")
     unreachable = subprocess.run(
-        [*INGEST, "--raw-data", str(tmp_path / "raw")],
+        [*INGEST, "--raw-data", str(tmp_path / "raw"), *landing],
         cwd=PROJECT_ROOT,
         env={**os.environ, **postgres_server.env(), "PGPORT": "1", "PGCONNECT_TIMEOUT": "5"},
         capture_output=True,
