@@ -67,7 +67,8 @@ def granted(
         raw_data=small_raw_data,
         target="postgres",
         extra_env={**postgres_server.env(), "SPARKIFY_PG_SCHEMA": "granted"},
-        extra_vars={"analyst_role": ROLE},
+        # a landing of its own: other modules land other raw data on the same server
+        extra_vars={"analyst_role": ROLE, "landing_schema": "granted_landing"},
     )
     project.ingest()
     project.dbt("build")

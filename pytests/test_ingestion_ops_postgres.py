@@ -46,6 +46,8 @@ def test_ledger_warnings_and_stored_failures_on_postgres(
         raw_data=delivered,
         target="postgres",
         extra_env={**server.env(), "SPARKIFY_PG_THREADS": "2"},
+        # a landing of its own: other modules land other raw data on the same server
+        extra_vars={"landing_schema": "ops_landing"},
     )
     days = log_files(raw)
     deliver_songs(raw, delivered)

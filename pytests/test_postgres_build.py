@@ -91,6 +91,8 @@ def postgres_build(
         work_dir=tmp_path_factory.mktemp("postgres_build"),
         raw_data=raw,
         target="postgres",
+        # a landing of its own: other modules land other raw data on the same server
+        extra_vars={"landing_schema": "build_landing"},
         extra_env=postgres_server.env(),
     )
     log_files = sorted(small_raw_data.glob("log_data/*/*/*.json"))
@@ -117,7 +119,7 @@ def test_marts_equal_duckdb(
     # the raw lines hold names encoded twice; the ingester lands them repaired
     doubly_encoded = query(
         postgres_server,
-        "select count(*) as n from sparkify_landing.log_lines where raw_text ~ '(Ã|\\\\u00c3)'",
+        "select count(*) as n from build_landing.log_lines where raw_text ~ '(Ã|\\\\u00c3)'",
     )
     assert doubly_encoded[0]["n"] > 0
     assert any(
@@ -131,8 +133,8 @@ def test_ingesting_again_lands_nothing(
     postgres_server: PostgresServer,  # noqa: F811
 ) -> None:
     count = (
-        "select (select count(*) from sparkify_landing.log_lines)"
-        " + (select count(*) from sparkify_landing.song_files) as n"
+        "select (select count(*) from build_landing.log_lines)"
+        " + (select count(*) from build_landing.song_files) as n"
     )
     before = query(postgres_server, count)
     again = postgres_build.ingest()
