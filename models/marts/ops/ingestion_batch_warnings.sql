@@ -205,8 +205,8 @@ final as (
         landed_at,
         is_latest_batch,
         rule_name,
-        cast(observed as {{ dbt.type_float() }}) as observed,
-        cast(threshold as {{ dbt.type_float() }}) as threshold
+        cast(observed as {{ sparkify.type_double() }}) as observed,
+        cast(threshold as {{ sparkify.type_double() }}) as threshold
     from unioned
 
 )

@@ -135,28 +135,28 @@ final as (
             as quarantined_impossible_time,
         cast(batch_figures.quarantined_conflicting_duplicate as {{ dbt.type_bigint() }})
             as quarantined_conflicting_duplicate,
-        -- shares and hours as floats: a decimal division's scale differs by engine
+        -- shares and hours as 8-byte floats: a decimal division's scale differs by engine
         cast(
             case
                 when batch_figures.lines_read > 0
                     then 1.0 * batch_figures.quarantined / batch_figures.lines_read
-            end as {{ dbt.type_float() }}
+            end as {{ sparkify.type_double() }}
         ) as quarantine_share,
         cast(batch_figures.plays_matched as {{ dbt.type_bigint() }}) as plays_matched,
         cast(
             case
                 when batch_figures.song_plays > 0
                     then 1.0 * batch_figures.plays_matched / batch_figures.song_plays
-            end as {{ dbt.type_float() }}
+            end as {{ sparkify.type_double() }}
         ) as match_rate,
         batch_figures.earliest_event_at,
         batch_figures.latest_event_at,
         cast(
             {{ dbt.datediff('batch_figures.latest_event_at', 'batch_figures.landed_at', 'minute') }} / 60.0  -- noqa: LT05
-            as {{ dbt.type_float() }}
+            as {{ sparkify.type_double() }}
         ) as lateness_hours,
-        cast(batch_figures.max_file_lateness_hours as {{ dbt.type_float() }}) as max_file_lateness_hours,
-        cast(batch_figures.avg_file_lateness_hours as {{ dbt.type_float() }}) as avg_file_lateness_hours,
+        cast(batch_figures.max_file_lateness_hours as {{ sparkify.type_double() }}) as max_file_lateness_hours,
+        cast(batch_figures.avg_file_lateness_hours as {{ sparkify.type_double() }}) as avg_file_lateness_hours,
         cast(coalesce(files_gone.files_gone, 0) as {{ dbt.type_bigint() }}) as files_gone,
         cast(coalesce(files_not_read.files_not_read, 0) as {{ dbt.type_bigint() }}) as files_not_read,
         batch_figures.ingestion_batch_id,
