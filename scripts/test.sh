@@ -17,4 +17,6 @@ if [ -x scripts/lint.sh ]; then
     bash scripts/lint.sh
 fi
 echo "==> pytest"
-python -m pytest "$@"
+# Two workers, one per core: most of a test's time is a dbt process or an engine waiting on one
+# thread. --dist loadfile keeps each module (and its expensive module fixtures) on one worker.
+python -m pytest -n 2 --dist loadfile "$@"
