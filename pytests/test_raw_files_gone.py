@@ -16,7 +16,8 @@ import pytest
 
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import DbtProject
-from pytests.mart_compare import query_duckdb
+from pytests.mart_compare import diff_marts, query_duckdb, read_duckdb_marts
+from pytests.oracle import expected_marts
 from pytests.raw_delivery import log_files
 
 # two builds per test: not in the fast tier (pytest -m "not slow")
@@ -98,3 +99,24 @@ def test_a_file_forgotten_then_deleted_is_not_reported(tmp_path: Path, generated
     assert plays_from(project, below_raw_data) == 0
     sql = f"select count(*) from main.raw_files_ingested where source_file = '{below_raw_data}'"
     assert query_duckdb(project.duckdb_path, sql) == [(0,)]
+
+
+def test_forget_in_one_build_leaves_the_marts_correct(tmp_path: Path, generated: Path) -> None:
+    """`dbt build --vars '{forget_raw_file: …}'`: one command, after which the marts are right."""
+    project, raw = built_copy(generated, tmp_path)
+    deleted, kept = log_files(raw)[1:3]
+    below_raw_data = deleted.relative_to(raw).as_posix()
+    deleted.unlink()
+
+    result = project.dbt("build", vars={"forget_raw_file": below_raw_data})
+
+    assert "WARN=0 " in result.output, "an intended removal is not reported as gone"
+    assert plays_from(project, below_raw_data) == 0
+    assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(raw)) == []
+
+    # a file still in raw_data, by pattern: taken from the landing again, the marts unchanged
+    pattern = kept.relative_to(raw).as_posix()[:-6] + "%"
+    again = project.dbt("build", vars={"forget_raw_file": pattern})
+    assert "this build takes them from the landing again" in again.output
+    assert plays_from(project, kept.relative_to(raw).as_posix()) > 0
+    assert diff_marts(read_duckdb_marts(project.duckdb_path), expected_marts(raw)) == []

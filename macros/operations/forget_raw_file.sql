@@ -52,7 +52,9 @@
             ~ " models built from ingestion batches, which keep their rows until then.", info=true) }}
         {{ return('') }}
     {% endif %}
-    {{ log("Forgot raw file(s) matching " ~ path ~ "; the next build takes them from the landing again (if present) and recomputes the "
+    {# a run-operation: a build follows; var forget_raw_file: this build is the one #}
+    {% set when = 'the next build' if flags.WHICH == 'run-operation' else 'this build' %}
+    {{ log("Forgot raw file(s) matching " ~ path ~ "; " ~ when ~ " takes them from the landing again (if present) and recomputes the "
         ~ derived_relations | length ~ " models built from ingestion batches, which keep their rows until then.", info=true) }}
 {% endmacro %}
 
