@@ -1,4 +1,9 @@
 {#
+    Typing per engine: the landing's raw text to numbers and timestamps (staging), and the 8-byte
+    float type. One file per concern; each macro holds its dispatcher and every engine's version.
+#}
+
+{#
     Raw text to a number, or null when the text is not one, so that a value of the wrong type becomes
     a quarantine reason instead of a failed build. `kind` is 'integer' (to bigint) or 'float' (to an
     8-byte float). dbt.safe_cast is a plain cast on most engines, hence these.
@@ -64,4 +69,40 @@
         when trim({{ column }}) rlike '{{ sparkify.number_shape(kind) }}'
             then try_cast(trim({{ column }}) as {{ number_type(kind) }})
     end
+{% endmacro %}
+
+{# An 8-byte float on every engine (DuckDB's and Spark's `float` are only 4 bytes). #}
+{% macro type_double() %}
+    {{ return(adapter.dispatch('type_double', 'sparkify')()) }}
+{% endmacro %}
+
+{% macro default__type_double() %}double precision{% endmacro %}
+
+{% macro spark__type_double() %}double{% endmacro %}
+
+{# Epoch milliseconds (the events' `ts`) to a timestamp. #}
+{% macro epoch_ms_to_timestamp(column) %}
+    {{ return(adapter.dispatch('epoch_ms_to_timestamp', 'sparkify')(column)) }}
+{% endmacro %}
+
+{# A UTC timestamp without time zone, millisecond precision kept. #}
+{% macro default__epoch_ms_to_timestamp(column) %}
+    cast(timestamp 'epoch' + {{ column }} / 1000.0 * interval '1 second' as timestamp)
+{% endmacro %}
+
+{% macro duckdb__epoch_ms_to_timestamp(column) %}
+    make_timestamp({{ column }} * 1000)
+{% endmacro %}
+
+{% macro postgres__epoch_ms_to_timestamp(column) %}
+    (to_timestamp({{ column }} / 1000.0) at time zone 'UTC')
+{% endmacro %}
+
+{% macro spark__epoch_ms_to_timestamp(column) %}
+    timestamp_millis({{ column }})
+{% endmacro %}
+
+{# Redshift has no to_timestamp(double precision): epoch arithmetic, microseconds kept. #}
+{% macro redshift__epoch_ms_to_timestamp(column) %}
+    {{ sparkify.default__epoch_ms_to_timestamp(column) }}
 {% endmacro %}
