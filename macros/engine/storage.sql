@@ -1,9 +1,4 @@
 {#
-    Storage per engine: how models built from ingestion batches are materialized, and how the marts'
-    files are laid out. Each differs only where plain Spark parquet cannot do what the others do.
-#}
-
-{#
     Materialization of every model built from ingestion batches: `incremental` where the engine can
     delete rows by key (DuckDB, Postgres, Redshift); `table` on Spark, whose plain parquet tables can
     only append or overwrite (docs/spark.md): there every build recomputes them whole, which is
@@ -40,10 +35,9 @@
 {% endmacro %}
 
 {#
-    How the marts are stored, per engine: file format and partitions, called from the config()
-    block at the top of each mart, so that one model serves every engine. Plain Spark (parquet, no
-    Delta or Iceberg jars) cannot delete or merge by key; it can only append or overwrite whole
-    partitions. See docs/spark.md.
+    How the marts are stored, per engine. Called from the config() block at the top of each mart, so
+    that one model serves every engine. Plain Spark (parquet, no Delta or Iceberg jars) cannot delete
+    or merge by key; it can only append or overwrite whole partitions. See docs/spark.md.
 #}
 
 {# Storage format of a mart's files; none where the engine owns its storage. #}

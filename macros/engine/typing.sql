@@ -1,9 +1,4 @@
 {#
-    Typing per engine: the landing's raw text to numbers and timestamps (staging), and the 8-byte
-    float type. One file per concern; each macro holds its dispatcher and every engine's version.
-#}
-
-{#
     Raw text to a number, or null when the text is not one, so that a value of the wrong type becomes
     a quarantine reason instead of a failed build. `kind` is 'integer' (to bigint) or 'float' (to an
     8-byte float). dbt.safe_cast is a plain cast on most engines, hence these.
