@@ -23,7 +23,7 @@ from pytests.mart_compare import (
     read_warehouse_state,
 )
 from pytests.oracle import expected_marts
-from pytests.out_of_order import Delivery, out_of_order_steps
+from pytests.out_of_order import REFERENCE_BUILD, Delivery, out_of_order_steps
 from pytests.raw_delivery import deliver, deliver_songs, empty_file_accounting, log_files
 
 pytestmark = pytest.mark.dbt
@@ -45,7 +45,7 @@ def full_refresh_state(landing: Path, work_dir: Path) -> dict[str, list[tuple]]:
     if work_dir.exists():
         shutil.rmtree(work_dir)
     full = DbtProject(work_dir=work_dir, raw_data=landing)
-    full.dbt("build", "--full-refresh")
+    full.dbt(*REFERENCE_BUILD)
     return state_of(full)
 
 

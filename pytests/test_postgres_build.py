@@ -23,7 +23,7 @@ import pytest
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import PROJECT_ROOT, DbtProject
 from pytests.mart_compare import MART_KEYS, diff_marts, diff_states, read_duckdb_marts, read_warehouse_state
-from pytests.out_of_order import Delivery, out_of_order_steps
+from pytests.out_of_order import REFERENCE_BUILD, Delivery, out_of_order_steps
 from pytests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - the fixture
 from pytests.raw_delivery import empty_file_accounting, log_files
 
@@ -241,7 +241,7 @@ def test_out_of_order_delivery_equals_full_refresh(
         drop_schemas(postgres_server, full_schema)
         drop_schemas(postgres_server, f"{full_schema}_landing")
         full.ingest()
-        full.dbt("build", "--full-refresh")
+        full.dbt(*REFERENCE_BUILD)
         problems = diff_states(state_of(schema), state_of(full_schema))
         assert problems == [], f"after {step}: {problems}"
         steps += 1
