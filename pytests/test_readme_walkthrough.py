@@ -32,6 +32,7 @@ import pytest
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import PROJECT_ROOT
 from pytests.oracle import expected_marts
+from pytests.test_level_history import expected_history, history_of
 
 pytestmark = pytest.mark.slow
 
@@ -295,6 +296,8 @@ def test_readme_then_analysts_guide_in_order(tmp_path: Path) -> None:
 
     assert "bash scripts/setup.sh" in ran and any(command.startswith("mf query") for command in ran)
     check_figures("after the last command")
+    # the level history and its changes, row for row, equal plain Python over the raw events
+    assert history_of(warehouse) == expected_history(sample)
     if sample.resolve() == REAL_SAMPLE.resolve():
         intervals, listeners, changes = map(
             int, HISTORY_FIGURES.search((PROJECT_ROOT / "README.md").read_text()).groups()
