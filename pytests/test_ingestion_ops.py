@@ -142,3 +142,33 @@ def test_a_garbage_day_warns_stores_its_failure_and_shows_in_the_report(
     assert page.count("<svg") == 4
     assert "quarantine_share_above_bound" in page
     assert "newest_batch_quarantine_share_within_bound" in page
+
+
+REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "sparkify-sample"
+
+
+@pytest.mark.slow
+def test_real_sample_day_by_day_adds_up_and_stays_quiet(tmp_path: Path) -> None:
+    """The real sample's 30 days landed one batch a day: 30 log rows whose sums equal
+    log_line_accounting, and no anomaly rule fires on real traffic (its Thanksgiving dip included)."""
+    if not REAL_SAMPLE.is_dir():
+        pytest.skip(f"{REAL_SAMPLE} not present (a clone without ../shared)")
+    delivered = tmp_path / "delivered"
+    project = DbtProject(work_dir=tmp_path / "project", raw_data=delivered)
+    deliver_songs(REAL_SAMPLE, delivered)
+    days = log_files(REAL_SAMPLE)
+    assert len(days) == 30
+    for day in days:
+        deliver(day, REAL_SAMPLE, delivered)
+        project.ingest()  # a daily feed: one landing batch per day, as sparkify-ingest lands it
+    result = project.dbt("build")
+
+    query = duckdb_query(project.duckdb_path)
+    sums = ", ".join(f"sum({column})" for column in OUTCOMES)
+    ledger = query(f"select count(*), {sums} from main.ingestion_batches where source_table = 'log_data'")[0]
+    accounting = query(f"select {sums} from main.log_line_accounting")[0]
+    assert ledger == (30, *accounting)
+    assert accounting[0] == 8056
+    assert query("select count(*) from main.ingestion_batch_warnings") == [(0,)]
+    for test_name in RULE_TESTS:
+        assert outcome(result, test_name) == "PASS"
