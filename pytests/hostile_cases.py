@@ -104,9 +104,11 @@ def cases(raw: Path) -> dict[str, Case]:
             "log_data/2018/11/._2018-11-01-events.json", APPLEDOUBLE, not_read="AppleDouble file"
         ),
         "gzip_under_json_name": Case(
-            "log_data/2018/11/hostile-gzip.json", gzip.compress(gzj_bytes), 3, clean_lines=gzj
+            "log_data/2018/11/hostile-gzip.json", gzip.compress(gzj_bytes, mtime=0), 3, clean_lines=gzj
         ),
-        "json_gz_file": Case("log_data/2018/11/hostile.json.gz", gzip.compress(gz_bytes), 3, clean_lines=gz),
+        "json_gz_file": Case(
+            "log_data/2018/11/hostile.json.gz", gzip.compress(gz_bytes, mtime=0), 3, clean_lines=gz
+        ),
         "upper_case_extension": Case("log_data/2018/11/HOSTILE.JSON", upper_bytes, 3, clean_lines=upper),
         "raw_0x01_inside_a_line": Case(
             "log_data/2018/11/hostile-ctrl.json",
