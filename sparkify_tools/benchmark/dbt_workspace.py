@@ -91,6 +91,9 @@ class DbtWorkspace:
         )
         if self.duckdb_threads:
             env["SPARKIFY_DUCKDB_THREADS"] = str(self.duckdb_threads)
+        # sparkify-ingest --spark runs the ingester on Spark's Python workers, which start
+        # PYSPARK_PYTHON (pyspark's default: python3 on PATH, without this environment's packages)
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
         env.update(self.extra_env)
         return env
 
