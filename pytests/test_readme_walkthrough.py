@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -32,6 +31,7 @@ import pytest
 from pytests.conftest import generate_raw
 from pytests.dbt_runner import PROJECT_ROOT
 from pytests.oracle import expected_marts
+from pytests.postgres_server import free_port
 from pytests.test_level_history import expected_history, history_of
 
 pytestmark = pytest.mark.slow
@@ -152,12 +152,6 @@ def make_clone(root: Path) -> Path:
     else:
         generate_raw(root / "shared" / "sparkify-sample", seed=3, days=5)
     return clone
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Terminal:
